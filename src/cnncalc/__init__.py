@@ -1,0 +1,46 @@
+"""cnncalc: shapes, parameters, MACs/FLOPs, receptive field and memory of a neural network, explained.
+
+>>> import cnncalc as cc
+>>> from cnncalc.layers import Input, Conv, MaxPool, Dense
+>>> net = cc.Network.chain(
+...     ("Input", Input((32, 32, 3))),
+...     ("CONV1", Conv(8, kernel_size=5)), ("POOL1", MaxPool(2)),
+...     ("CONV2", Conv(16, kernel_size=5)), ("POOL2", MaxPool(2)),
+...     ("FC3", Dense(120)), ("FC4", Dense(84)), ("Softmax", Dense(10, activation="softmax")),
+... )
+>>> result = cc.analyze(net)
+>>> result.totals.params
+62006
+>>> print(result["CONV1"].trainable)
+((f·f·d) + 1)·k = ((5·5·3) + 1)·8 = 608
+
+The core uses the standard library only; framework adapters are imported lazily.
+"""
+
+from __future__ import annotations
+
+from . import layers
+from .analysis import Result, Row, Totals, analyze
+from .conventions import Conventions
+from .errors import (
+    ArgumentError,
+    CnnCalcError,
+    GraphError,
+    MergeError,
+    ParseError,
+    ReshapeError,
+    ShapeError,
+    UnsupportedError,
+)
+from .expr import Quantity
+from .kinds import KINDS, Layer, build
+from .network import Graph, Network, Node, Source
+from .shape import Shape
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "KINDS", "ArgumentError", "CnnCalcError", "Conventions", "Graph", "GraphError", "Layer", "MergeError",
+    "Network", "Node", "ParseError", "Quantity", "ReshapeError", "Result", "Row", "Shape", "ShapeError",
+    "Source", "Totals", "UnsupportedError", "__version__", "analyze", "build", "layers",
+]

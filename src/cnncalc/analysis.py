@@ -1,0 +1,265 @@
+"""analyze(): every layer's shapes, parameters, MACs, FLOPs, receptive field and memory, explained."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .conventions import Conventions
+from .errors import ArgumentError, ShapeError
+from .expr import Expr, Num, Quantity, Var, total
+from .kinds.base import Computed, Layer
+from .kinds.structural import Input
+from .network import Network, Node
+from .receptive import ReceptiveField
+from .shape import Shape
+
+
+@dataclass(frozen=True)
+class Row:
+    """One layer's numbers. Counts are per batch of ``conventions.batch`` where they scale with it."""
+
+    name: str
+    kind: str
+    layer: Layer
+    inputs: tuple[str, ...]
+    input_shapes: tuple[Shape, ...]
+    output_shape: Shape
+    activations: Quantity
+    trainable: Quantity
+    non_trainable: Quantity
+    state: Quantity
+    macs: Quantity
+    flops: Quantity
+    receptive_field: ReceptiveField
+    param_bytes: int
+    activation_bytes: int
+    shape_steps: tuple[tuple[str, Quantity], ...] = ()
+    notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    source: str | None = None
+
+    @property
+    def params(self) -> int:
+        """Parameters as PyTorch counts them (trainable + non-trainable), state excluded."""
+        return self.trainable.value + self.non_trainable.value
+
+    @property
+    def params_quantity(self) -> Quantity:
+        if not self.non_trainable.value:
+            return self.trainable
+        if not self.trainable.value:
+            return self.non_trainable
+        return self.trainable + self.non_trainable
+
+    def explain(self, layout: str = "hwc") -> str:
+        """Every number of the row with its formula and values."""
+        lines = [f"{self.name} ({self.kind})" + (f"  [{self.source}]" if self.source else "")]
+        if self.input_shapes:
+            lines.append("  input      " + ", ".join(s.show(layout) for s in self.input_shapes))
+        for label, qty in self.shape_steps:
+            lines.append(f"  {label:<10} {qty.explain()}")
+        lines.append(f"  output     {self.output_shape.show(layout)}")
+        lines.append(f"  activation {self.activations.explain()}")
+        for label, qty in (("params", self.trainable), ("frozen", self.non_trainable), ("state", self.state)):
+            if label == "params" or qty.value:
+                lines.append(f"  {label:<10} {qty.explain()}")
+        lines.append(f"  MACs       {self.macs.explain()}")
+        lines.append(f"  FLOPs      {self.flops.explain()}")
+        lines.append(f"  RF         {self.receptive_field.describe()}")
+        lines += [f"  note: {n}" for n in self.notes] + [f"  warning: {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+    def as_dict(self, layout: str = "hwc") -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "inputs": list(self.inputs),
+            "input_shapes": [list(s.ordered(layout)) for s in self.input_shapes],
+            "output_shape": list(self.output_shape.ordered(layout)),
+            "activations": self.activations.value,
+            "params": self.params,
+            "trainable_params": self.trainable.value,
+            "non_trainable_params": self.non_trainable.value,
+            "state": self.state.value,
+            "macs": self.macs.value,
+            "flops": self.flops.value,
+            "param_bytes": self.param_bytes,
+            "activation_bytes": self.activation_bytes,
+            "receptive_field": self.receptive_field.as_dict(),
+            "formulas": {
+                "params": self.params_quantity.explain(),
+                "macs": self.macs.explain(),
+                "activations": self.activations.explain(),
+                **{label: qty.explain() for label, qty in self.shape_steps},
+            },
+            "notes": list(self.notes),
+            "warnings": list(self.warnings),
+        }
+
+
+@dataclass(frozen=True)
+class Totals:
+    params: int
+    trainable_params: int
+    non_trainable_params: int
+    state: int
+    macs: int
+    flops: int
+    activations: int
+    input_size: int
+    param_bytes: int
+    state_bytes: int
+    activation_bytes: int
+    training_bytes: int
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class Result:
+    """The analysis of a network: rows, totals, warnings and the conventions used. Immutable."""
+
+    name: str
+    rows: tuple[Row, ...]
+    totals: Totals
+    conventions: Conventions
+    warnings: tuple[str, ...] = field(default=())
+
+    def __getitem__(self, name: str) -> Row:
+        for row in self.rows:
+            if row.name == name:
+                return row
+        raise KeyError(name)
+
+    def explain(self, layer: str | None = None) -> str:
+        rows = [self[layer]] if layer else list(self.rows)
+        return "\n\n".join(r.explain(self.conventions.layout) for r in rows)
+
+    def to_dict(self) -> dict[str, Any]:
+        from .render.json_out import result_dict
+
+        return result_dict(self)
+
+    def __str__(self) -> str:
+        from .render.text import render_text
+
+        return render_text(self)
+
+    def _repr_html_(self) -> str:
+        from .render.html import render_html
+
+        return render_html(self)
+
+
+def _scaled(q: Quantity, batch: int) -> Quantity:
+    return q if batch == 1 or not q.value else Quantity(Var("N", batch) * q.expr)
+
+
+def _flops(c: Computed, macs: Quantity, conv: Conventions, batch: int) -> Quantity:
+    terms: list[Expr] = []
+    if macs.value:
+        terms.append(Num(conv.flops_per_mac) * Var("MACs", macs.value))
+    if conv.count_bias_flops and c.bias_flops.value:
+        terms.append(Var("bias", batch * c.bias_flops.value))
+    if conv.count_elementwise_flops and c.elementwise_flops.value:
+        terms.append(Var("elementwise", batch * c.elementwise_flops.value))
+    return Quantity(total(terms))
+
+
+def _compute(node: Node, shapes: tuple[Shape, ...], conv: Conventions) -> Computed:
+    try:
+        return node.layer.compute(shapes, conv.counting)
+    except ShapeError as err:
+        raise err.at_layer(node.name, ", ".join(s.show(conv.layout) for s in shapes)) from None
+    except ArgumentError as err:
+        raise err.at_layer(node.name) from None
+
+
+def _row(node: Node, shapes: tuple[Shape, ...], c: Computed, rf: ReceptiveField, conv: Conventions) -> Row:
+    b = conv.batch
+    trainable, frozen = c.trainable, c.non_trainable
+    if not node.layer.trainable and trainable.value:
+        frozen, trainable = (trainable + frozen if frozen.value else trainable), Quantity(Num(0))
+    out = c.output
+    act = Quantity(out.size_expr())
+    macs = _scaled(c.macs, b)
+    params = trainable.value + frozen.value
+    return Row(
+        name=node.name,
+        kind=node.layer.label,
+        layer=node.layer,
+        inputs=node.inputs,
+        input_shapes=shapes,
+        output_shape=out,
+        activations=_scaled(act, b),
+        trainable=trainable,
+        non_trainable=frozen,
+        state=c.state,
+        macs=macs,
+        flops=_flops(c, macs, conv, b),
+        receptive_field=rf,
+        param_bytes=params * conv.dtype_bytes,
+        activation_bytes=out.size * b * conv.dtype_bytes,
+        shape_steps=c.shape_steps,
+        notes=c.notes + (("frozen: parameters not trainable",) if not node.layer.trainable else ()),
+        warnings=c.warnings,
+        source=str(node.source) if node.source else None,
+    )
+
+
+def _totals(rows: tuple[Row, ...], conv: Conventions) -> Totals:
+    trainable = sum(r.trainable.value for r in rows)
+    frozen = sum(r.non_trainable.value for r in rows)
+    state = sum(r.state.value for r in rows)
+    acts = sum(r.activations.value for r in rows if not isinstance(r.layer, Input))
+    size = conv.dtype_bytes
+    # Training: weights + gradients + Adam's two moments for trainable parameters, plus every output kept.
+    training = (trainable + frozen + 3 * trainable + state) * size + acts * size
+    return Totals(
+        params=trainable + frozen,
+        trainable_params=trainable,
+        non_trainable_params=frozen,
+        state=state,
+        macs=sum(r.macs.value for r in rows),
+        flops=sum(r.flops.value for r in rows),
+        activations=acts,
+        input_size=sum(r.activations.value for r in rows if isinstance(r.layer, Input)),
+        param_bytes=(trainable + frozen) * size,
+        state_bytes=state * size,
+        activation_bytes=acts * size,
+        training_bytes=training,
+    )
+
+
+def analyze(network: Network, conventions: Conventions | None = None, **options: Any) -> Result:
+    """Analyse a network under the given conventions (or the defaults changed by ``options``).
+
+    >>> from cnncalc.kinds import Input, Conv
+    >>> r = analyze(Network.chain(Input((32, 32, 3)), Conv(8, 5)), batch=2)
+    >>> r.rows[1].output_shape.dims, r.totals.params, r.totals.macs
+    ((28, 28, 8), 608, 940800)
+    """
+    conv = (conventions or Conventions()).but(**options) if options else (conventions or Conventions())
+    shapes: dict[str, Shape] = {}
+    fields: dict[str, ReceptiveField] = {}
+    rows: list[Row] = []
+    used: set[str] = set()
+    for node in network.nodes:
+        ins = tuple(shapes[i] for i in node.inputs)
+        used.update(node.inputs)
+        c = _compute(node, ins, conv)
+        if isinstance(node.layer, Input):
+            rf = ReceptiveField.at_input(c.output.spatial)
+        else:
+            before = ReceptiveField.widest([fields[i] for i in node.inputs])
+            rf = before.through(c.rf)
+        shapes[node.name], fields[node.name] = c.output, rf
+        rows.append(_row(node, ins, c, rf, conv))
+    outputs = [n.name for n in network.nodes if n.name not in used]
+    warnings = [f"{r.name}: {w}" for r in rows for w in r.warnings]
+    if len(outputs) > 1:
+        warnings.append("several layers feed nothing (outputs or dead branches): " + ", ".join(outputs))
+    done = tuple(rows)
+    return Result(network.name, done, _totals(done, conv), conv, tuple(warnings))

@@ -1,0 +1,22 @@
+"""Layer kinds: one frozen dataclass per kind, grouped by family, all listed in one registry."""
+
+from __future__ import annotations
+
+from .activation import Activation, Dropout, PReLU
+from .attention import MultiHeadAttention
+from .base import KINDS, Computed, KindEntry, Layer, RFRule, RFStep, build, register
+from .conv import Conv, ConvTranspose, DepthwiseConv, SeparableConv
+from .linear import Dense, Embedding
+from .merge import Add, Concat, MatMul, Multiply
+from .norm import BatchNorm, GroupNorm, InstanceNorm, LayerNorm, RMSNorm
+from .pool import AdaptivePool, AvgPool, GlobalPool, MaxPool
+from .recurrent import Recurrent
+from .structural import Flatten, Input, Reshape, Upsample, ZeroPad
+
+__all__ = [
+    "KINDS", "Activation", "AdaptivePool", "Add", "AvgPool", "BatchNorm", "Computed", "Concat", "Conv",
+    "ConvTranspose", "Dense", "DepthwiseConv", "Dropout", "Embedding", "Flatten", "GlobalPool", "GroupNorm",
+    "Input", "InstanceNorm", "KindEntry", "Layer", "LayerNorm", "MatMul", "MaxPool", "MultiHeadAttention",
+    "Multiply", "PReLU", "RFRule", "RFStep", "RMSNorm", "Recurrent", "Reshape", "SeparableConv", "Upsample",
+    "ZeroPad", "build", "register",
+]

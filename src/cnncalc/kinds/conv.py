@@ -1,0 +1,316 @@
+"""Convolutions: plain (1-D/2-D/3-D, grouped, dilated), transposed, depthwise and separable."""
+
+from __future__ import annotations
+
+from dataclasses import KW_ONLY, dataclass
+from typing import TYPE_CHECKING
+
+from ..errors import ArgumentError, ShapeError
+from ..expr import Expr, Num, Quantity, Var, maximum, product
+from ..shape import Shape, axis_names
+from .activation import activation_flops, check_activation
+from .args import IntOrTuple, PaddingSpec, check_int, check_ints, check_padding, expand
+from .base import Computed, Counting, Layer, RFStep, q, register
+from .window import Window, kernel_factors
+
+CONV_ALIASES = {
+    "f": "kernel_size",
+    "kernel": "kernel_size",
+    "k": "filters",
+    "out_channels": "filters",
+    "s": "stride",
+    "strides": "stride",
+    "p": "padding",
+    "dilation_rate": "dilation",
+    "use_bias": "bias",
+}
+
+
+def spatial_rank(layer_ndim: int | None, x: Shape, kind: str) -> int:
+    """The number of spatial axes a conv/pool sees: its own ndim, or the input's rank − 1."""
+    ndim = layer_ndim if layer_ndim is not None else x.rank - 1
+    if ndim < 1 or ndim > 3 or x.rank != ndim + 1:
+        want = f"(spatial…, channels) with {ndim} spatial axes" if layer_ndim else "(H, W, C)-like"
+        raise ShapeError(
+            f"{kind} needs a {want} input, got rank {x.rank} {x}",
+            hint="add a reshape before it, or use the conv of matching dimension (conv1d/conv2d/conv3d)",
+        )
+    return ndim
+
+
+def check_groups(c_in: int, filters: int, groups: int) -> None:
+    if c_in % groups or filters % groups:
+        which = "input channels" if c_in % groups else "filters"
+        n = c_in if c_in % groups else filters
+        raise ShapeError(
+            f"{which} must be divisible by groups: {n} mod {groups} = {n % groups}",
+            hint=f"use groups that divide both {c_in} input channels and {filters} filters",
+            fixes=tuple(
+                f"groups={g}"
+                for g in sorted(
+                    {g for g in range(1, min(c_in, filters) + 1) if c_in % g == 0 and filters % g == 0},
+                    key=lambda g: abs(g - groups),
+                )[:2]
+            ),
+        )
+
+
+def _depth(c_in: int, groups: int) -> Expr:
+    return Var("d", c_in) if groups == 1 else Var("d/g", c_in // groups)
+
+
+@dataclass(frozen=True)
+class _Windowed(Layer):
+    """Shared arguments of every convolution (keyword-only; subclasses put theirs first)."""
+
+    if TYPE_CHECKING:
+        kernel_size: IntOrTuple
+
+    _: KW_ONLY
+    stride: IntOrTuple = 1
+    padding: PaddingSpec = 0
+    dilation: IntOrTuple = 1
+    bias: bool = True
+    activation: str | None = None
+    ndim: int | None = None
+
+    def _check_common(self) -> None:
+        object.__setattr__(self, "kernel_size", check_ints("kernel_size", self.kernel_size, 1))
+        object.__setattr__(self, "stride", check_ints("stride", self.stride, 1))
+        object.__setattr__(self, "dilation", check_ints("dilation", self.dilation, 1))
+        object.__setattr__(self, "padding", check_padding(self.padding))
+        object.__setattr__(self, "activation", check_activation(self.activation))
+        if not isinstance(self.bias, bool):
+            raise ArgumentError(f"bias must be true or false, got {self.bias!r}")
+        if self.ndim is not None:
+            check_int("ndim", self.ndim, 1)
+
+    def window(self, x: Shape) -> Window:
+        ndim = spatial_rank(self.ndim, x, self.kind)
+        w = Window.resolve(
+            x.dims[:-1],
+            expand("kernel_size", self.kernel_size, ndim),
+            expand("stride", self.stride, ndim),
+            expand("dilation", self.dilation, ndim),
+            self.padding,
+        )
+        w.check()
+        return w
+
+    def finish(self, out: Shape, base: Computed) -> Computed:
+        """Add the fused activation's work to a computed conv."""
+        if not self.activation:
+            return base
+        return Computed(**{**base.__dict__, "elementwise_flops": activation_flops(self.activation, out.size)})
+
+
+@register("conv")
+@register("conv1d", ndim=1)
+@register("conv2d", ndim=2)
+@register("conv3d", ndim=3)
+@dataclass(frozen=True)
+class Conv(_Windowed):
+    """Convolution, 1-D to 3-D: params ((f·f·d) + 1)·k, MACs Ho·Wo·k·f·f·d."""
+
+    kind = "conv"
+    positional = ("filters", "kernel_size")
+    aliases = CONV_ALIASES | {"in_channels": "in_channels"}
+
+    filters: int = 0
+    kernel_size: IntOrTuple = 1
+    groups: int = 1
+    #: optional: the input channels the layer expects (checked against its input)
+    in_channels: int | None = None
+
+    def __post_init__(self) -> None:
+        check_int("filters", self.filters, 1)
+        check_int("groups", self.groups, 1)
+        self._check_common()
+        if self.in_channels is not None:
+            check_int("in_channels", self.in_channels, 1)
+
+    def compute(self, inputs: tuple[Shape, ...], counting: Counting) -> Computed:
+        (x,) = inputs
+        w = self.window(x)
+        c_in, k = x.channels, self.filters
+        if self.in_channels is not None and self.in_channels != c_in:
+            raise ShapeError(
+                f"expects {self.in_channels} input channels, but its input has {c_in}",
+                hint="fix in_channels or the previous layer's channels",
+            )
+        check_groups(c_in, k, self.groups)
+        outs = w.outputs()
+        out = Shape(outs + (k,), spatial=len(outs))
+        per_filter = product(kernel_factors(w.kernel) + [_depth(c_in, self.groups)])
+        kv = Var("k", k)
+        params = (per_filter + 1) * kv if self.bias else per_filter * kv
+        macs = w.positions(outs) * kv * per_filter
+        return self.finish(out, Computed(
+            output=out,
+            shape_steps=tuple(w.padding_step() + w.steps()),
+            trainable=q(params),
+            macs=q(macs),
+            bias_flops=q(w.positions(outs) * kv) if self.bias else q(0),
+            rf=w.rf(),
+            warnings=w.warnings(),
+        ))
+
+
+@register("depthwise", "depthwise_conv")
+@dataclass(frozen=True)
+class DepthwiseConv(_Windowed):
+    """Depthwise convolution (Keras DepthwiseConv2D): params (f·f + 1)·d·m, one filter per channel."""
+
+    kind = "depthwise"
+    positional = ("kernel_size",)
+    aliases = CONV_ALIASES
+
+    kernel_size: IntOrTuple = 1
+    depth_multiplier: int = 1
+
+    def __post_init__(self) -> None:
+        check_int("depth_multiplier", self.depth_multiplier, 1)
+        self._check_common()
+
+    def compute(self, inputs: tuple[Shape, ...], counting: Counting) -> Computed:
+        (x,) = inputs
+        w = self.window(x)
+        outs = w.outputs()
+        d, m = Var("d", x.channels), Var("m", self.depth_multiplier)
+        out = Shape(outs + (x.channels * self.depth_multiplier,), spatial=len(outs))
+        kf = product(kernel_factors(w.kernel))
+        params = (kf + 1) * d * m if self.bias else kf * d * m
+        return self.finish(out, Computed(
+            output=out,
+            shape_steps=tuple(w.padding_step() + w.steps()),
+            trainable=q(params),
+            macs=q(w.positions(outs) * d * m * kf),
+            bias_flops=q(w.positions(outs) * d * m) if self.bias else q(0),
+            rf=w.rf(),
+            warnings=w.warnings(),
+        ))
+
+
+@register("separable", "separable_conv", "separable_conv2d")
+@dataclass(frozen=True)
+class SeparableConv(_Windowed):
+    """Depthwise-separable convolution as Keras's SeparableConv2D counts it: f·f·d·m + (d·m·k + k)."""
+
+    kind = "separable"
+    positional = ("filters", "kernel_size")
+    aliases = CONV_ALIASES
+
+    filters: int = 0
+    kernel_size: IntOrTuple = 1
+    depth_multiplier: int = 1
+
+    def __post_init__(self) -> None:
+        check_int("filters", self.filters, 1)
+        check_int("depth_multiplier", self.depth_multiplier, 1)
+        self._check_common()
+
+    def compute(self, inputs: tuple[Shape, ...], counting: Counting) -> Computed:
+        (x,) = inputs
+        w = self.window(x)
+        outs = w.outputs()
+        d, m, k = Var("d", x.channels), Var("m", self.depth_multiplier), Var("k", self.filters)
+        out = Shape(outs + (self.filters,), spatial=len(outs))
+        kf = product(kernel_factors(w.kernel))
+        pointwise = d * m * k + k if self.bias else d * m * k
+        return self.finish(out, Computed(
+            output=out,
+            shape_steps=tuple(w.padding_step() + w.steps()),
+            trainable=q(kf * d * m + pointwise),
+            macs=q(w.positions(outs) * (kf * d * m + d * m * k)),
+            bias_flops=q(w.positions(outs) * k) if self.bias else q(0),
+            rf=w.rf(),
+            warnings=w.warnings(),
+            notes=("depthwise f·f·d·m without bias, then pointwise 1×1 with one bias per filter (Keras)",),
+        ))
+
+
+@register("conv_transpose", "deconv")
+@register("conv_transpose1d", ndim=1)
+@register("conv_transpose2d", ndim=2)
+@register("conv_transpose3d", ndim=3)
+@dataclass(frozen=True)
+class ConvTranspose(_Windowed):
+    """Transposed convolution: Ho = (H − 1)·s − p₁ − p₂ + d·(f − 1) + output_padding + 1."""
+
+    kind = "conv_transpose"
+    positional = ("filters", "kernel_size")
+    aliases = CONV_ALIASES
+
+    filters: int = 0
+    kernel_size: IntOrTuple = 1
+    groups: int = 1
+    output_padding: IntOrTuple = 0
+
+    def __post_init__(self) -> None:
+        check_int("filters", self.filters, 1)
+        check_int("groups", self.groups, 1)
+        self._check_common()
+        object.__setattr__(self, "output_padding", check_ints("output_padding", self.output_padding, 0))
+
+    def _axis(self, name: str, i: int, k: int, s: int, d: int, pads: tuple[int, int], op: int) -> Expr:
+        if self.padding == "same" and not op:
+            return Var(name, i) * Var("s", s)  # Keras: i·s
+        if self.padding == "valid" and not op:
+            return (Var(name, i) - 1) * Var("s", s) + maximum(d * (k - 1) + 1, Var("s", s))
+        eff: Expr = Var("f", k) if d == 1 else Var("d", d) * (Var("f", k) - 1) + 1
+        expr: Expr = (Var(name, i) - 1) * Var("s", s)
+        if pads[0] or pads[1]:
+            both = Num(2) * Var("p", pads[0]) if pads[0] == pads[1] else Var("p₁", pads[0]) + Var("p₂", pads[1])
+            expr = expr - both
+        expr = expr + eff
+        if op:
+            expr = expr + Var("op", op)
+        return expr
+
+    def compute(self, inputs: tuple[Shape, ...], counting: Counting) -> Computed:
+        (x,) = inputs
+        ndim = spatial_rank(self.ndim, x, self.kind)
+        kernel = expand("kernel_size", self.kernel_size, ndim)
+        stride = expand("stride", self.stride, ndim)
+        dil = expand("dilation", self.dilation, ndim)
+        ops = expand("output_padding", self.output_padding, ndim)
+        if isinstance(self.padding, str):
+            pads = tuple(((d * (k - 1)) // 2,) * 2 for k, d in zip(kernel, dil))
+            if self.padding == "valid":
+                pads = ((0, 0),) * ndim
+        else:
+            pads = Window.resolve(x.dims[:-1], kernel, stride, dil, self.padding).pads
+        for op, s, d in zip(ops, stride, dil):
+            if op >= max(s, d):
+                raise ArgumentError(
+                    f"output_padding must be smaller than max(stride, dilation): {op} ≥ max({s}, {d})",
+                    hint=f"use output_padding < {max(s, d)}",
+                )
+        c_in, k = x.channels, self.filters
+        check_groups(c_in, k, self.groups)
+        names = axis_names(ndim)
+        exprs = [self._axis(n, *a) for n, a in zip(names, zip(x.dims[:-1], kernel, stride, dil, pads, ops))]
+        outs = tuple(e.value for e in exprs)
+        if min(outs) < 1:
+            raise ShapeError(
+                f"the output would be empty: {names[outs.index(min(outs))]}_out = {min(outs)}",
+                hint="lower the padding or raise the kernel size",
+            )
+        out = Shape(outs + (k,), spatial=ndim)
+        kf = product(kernel_factors(kernel))
+        kv = Var("k", k)
+        per_filter = product(kernel_factors(kernel) + [_depth(c_in, self.groups)])
+        params = (per_filter + 1) * kv if self.bias else per_filter * kv
+        in_positions = product([Var(n, i) for n, i in zip(names, x.dims[:-1])])
+        out_positions = product([Var(f"{n}o", o) for n, o in zip(names, outs)])
+        return self.finish(out, Computed(
+            output=out,
+            shape_steps=tuple((f"{n}_out", Quantity(e)) for n, e in zip(names, exprs)),
+            trainable=q(params),
+            macs=q(in_positions * Var("d", c_in) * (Var("k/g", k // self.groups) if self.groups > 1 else kv) * kf),
+            bias_flops=q(out_positions * kv) if self.bias else q(0),
+            rf=RFStep(tuple(d * (kk - 1) + 1 for kk, d in zip(kernel, dil)), stride,
+                      tuple(p[0] for p in pads), transposed=True),
+            notes=("MACs use the input's spatial size: every input position meets every kernel tap",),
+        ))
+

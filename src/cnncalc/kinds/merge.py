@@ -1,0 +1,130 @@
+"""Layers that join branches: add, multiply, concatenate, and matrix products."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import ArgumentError, MergeError
+from ..expr import Var, product
+from ..shape import Shape
+from .args import check_int
+from .base import Computed, Counting, Layer, q, register
+
+
+def _shown(inputs: tuple[Shape, ...]) -> str:
+    return ", ".join(str(s) for s in inputs)
+
+
+@dataclass(frozen=True)
+class _Elementwise(Layer):
+    arity = (2, None)
+
+    def compute(self, inputs: tuple[Shape, ...], counting: Counting) -> Computed:
+        first = inputs[0]
+        for other in inputs[1:]:
+            if other.dims != first.dims:
+                fixes: tuple[str, ...] = ()
+                if other.dims[:-1] == first.dims[:-1]:
+                    fixes = (f"project the branch with {other.channels} channels to {first.channels} "
+                             f"with a 1×1 conv ({other.channels} → {first.channels})",)
+                elif other.rank == first.rank:
+                    fixes = ("make the spatial sizes agree: match the strides on both branches, or add a "
+                             "strided 1×1 conv on the shortcut",)
+                raise MergeError(
+                    f"{self.kind} needs inputs of one shape, got {_shown(inputs)}",
+                    hint="every branch must end in the same shape", fixes=fixes,
+                )
+        n = Var("n", first.size)
+        return Computed(output=first, elementwise_flops=q(n * Var("inputs−1", len(inputs) - 1)))
+
+
+@register("add")
+@dataclass(frozen=True)
+class Add(_Elementwise):
+    """Element-wise sum of branches of one shape (a residual connection)."""
+
+    kind = "add"
+
+
+@register("multiply", "mul")
+@dataclass(frozen=True)
+class Multiply(_Elementwise):
+    """Element-wise product of branches of one shape (gating, squeeze-and-excitation)."""
+
+    kind = "multiply"
+
+
+@register("concat", "concatenate")
+@dataclass(frozen=True)
+class Concat(Layer):
+    """Concatenation along an axis (default: channels, the last axis); other axes must agree."""
+
+    kind = "concat"
+    arity = (2, None)
+    aliases = {"dim": "axis"}
+
+    axis: int = -1
+
+    def __post_init__(self) -> None:
+        if isinstance(self.axis, bool) or not isinstance(self.axis, int):
+            raise ArgumentError(f"axis must be an integer, got {self.axis!r}")
+
+    def compute(self, inputs: tuple[Shape, ...], counting: Counting) -> Computed:
+        first = inputs[0]
+        if any(s.rank != first.rank for s in inputs):
+            raise MergeError(f"concat needs inputs of one rank, got {_shown(inputs)}")
+        axis = self.axis % first.rank if -first.rank <= self.axis < first.rank else None
+        if axis is None:
+            raise MergeError(f"axis {self.axis} is out of range for rank {first.rank}")
+        for other in inputs[1:]:
+            rest_a = first.dims[:axis] + first.dims[axis + 1 :]
+            rest_b = other.dims[:axis] + other.dims[axis + 1 :]
+            if rest_a != rest_b:
+                raise MergeError(
+                    f"concat along axis {self.axis} needs every other axis equal, got {_shown(inputs)}",
+                    hint="match the spatial sizes of the branches (strides, padding) before joining them",
+                    fixes=("crop or pad the larger branch to the smaller one's size",),
+                )
+        parts = [Var(f"C{i + 1}", s.dims[axis]) for i, s in enumerate(inputs)]
+        dims = list(first.dims)
+        dims[axis] = sum(s.dims[axis] for s in inputs)
+        return Computed(
+            output=Shape(tuple(dims), first.spatial),
+            shape_steps=(("axis size", q(sum(parts[1:], parts[0]))),),
+        )
+
+
+@register("matmul")
+@dataclass(frozen=True)
+class MatMul(Layer):
+    """Matrix product of two inputs (…, n, k) @ (…, k, m) → (…, n, m): MACs …·n·k·m."""
+
+    kind = "matmul"
+    arity = (2, 2)
+
+    #: multiply by the second input transposed: (…, n, k) @ (…, m, k)ᵀ, as in Q·Kᵀ
+    transpose_b: bool = False
+    heads: int = 1
+
+    def __post_init__(self) -> None:
+        check_int("heads", self.heads, 1)
+
+    def compute(self, inputs: tuple[Shape, ...], counting: Counting) -> Computed:
+        a, b = inputs
+        if a.rank < 2 or b.rank < 2:
+            raise MergeError(f"matmul needs inputs of rank ≥ 2, got {_shown(inputs)}")
+        bk, bm = (b.dims[-1], b.dims[-2]) if self.transpose_b else (b.dims[-2], b.dims[-1])
+        if a.dims[-1] != bk:
+            raise MergeError(
+                f"matmul needs the inner sizes equal: {a.dims[-1]} ≠ {bk} for {_shown(inputs)}",
+                hint="set transpose_b=true to multiply by the second input transposed" if not self.transpose_b
+                else None,
+            )
+        lead_a, lead_b = a.dims[:-2], b.dims[:-2]
+        lead = lead_a if len(lead_a) >= len(lead_b) else lead_b
+        if lead_a and lead_b and lead_a != lead_b:
+            raise MergeError(f"matmul batch axes differ: {lead_a} vs {lead_b}")
+        n, k, m = Var("n", a.dims[-2]), Var("k", a.dims[-1]), Var("m", bm)
+        batch = product([Var("b", d) for d in lead])
+        return Computed(output=Shape(lead + (a.dims[-2], bm)), macs=q(batch * n * k * m if lead else n * k * m),
+                        rf="unknown")

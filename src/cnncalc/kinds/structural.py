@@ -1,0 +1,187 @@
+"""Layers that move data without learning: input, flatten, reshape, zero padding, upsampling."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import prod
+from typing import Any
+
+from ..errors import ArgumentError, ReshapeError, ShapeError
+from ..expr import Var
+from ..shape import Shape, axis_names
+from .args import IntOrTuple, PaddingSpec, check_choice, check_int, check_ints, check_padding, expand, explicit_padding
+from .base import Computed, Counting, Layer, RFRule, RFStep, q, register
+
+
+def _dims(name: str, value: Any) -> tuple[int, ...]:
+    dims = check_ints(name, value, 1)
+    return dims if isinstance(dims, tuple) else (dims,)
+
+
+@register("input")
+@dataclass(frozen=True)
+class Input(Layer):
+    """The network's input: no parameters. ``shape`` excludes the batch axis.
+
+    ``layout='chw'`` reads the shape as (C, H, W); ``spatial`` says how many leading axes are
+    spatial (default: all but the last; 0 for a sequence of feature vectors or token ids).
+    """
+
+    kind = "input"
+    arity = (0, 0)
+    positional = ("shape",)
+
+    shape: tuple[int, ...] = ()
+    layout: str = "hwc"
+    spatial: int | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "shape", _dims("input shape", self.shape))
+        object.__setattr__(self, "layout", check_choice("layout", self.layout, ("hwc", "chw")))
+        if self.spatial is not None and not 0 <= check_int("spatial", self.spatial) < max(len(self.shape), 1):
+            raise ArgumentError(f"an input of rank {len(self.shape)} cannot have {self.spatial} spatial axes")
+
+    def tensor(self) -> Shape:
+        dims = self.shape
+        if self.layout == "chw" and len(dims) > 1:
+            dims = dims[1:] + dims[:1]
+        return Shape(dims, len(dims) - 1 if self.spatial is None else self.spatial)
+
+    def compute(self, inputs: tuple[Shape, ...], counting: Counting) -> Computed:
+        return Computed(output=self.tensor(), rf=RFStep((1,), (1,), (0,)))
+
+
+@register("flatten")
+@dataclass(frozen=True)
+class Flatten(Layer):
+    """Flatten to one axis of H·W·C features (the order follows the layout; the size does not)."""
+
+    kind = "flatten"
+
+    def compute(self, inputs: tuple[Shape, ...], counting: Counting) -> Computed:
+        (x,) = inputs
+        return Computed(output=Shape((x.size,)), shape_steps=(("features", q(x.size_expr())),))
+
+
+@register("reshape")
+@dataclass(frozen=True)
+class Reshape(Layer):
+    """Reshape to a target shape (batch excluded); one axis may be −1."""
+
+    kind = "reshape"
+    positional = ("target",)
+    aliases = {"shape": "target", "target_shape": "target"}
+
+    target: tuple[int, ...] = ()
+    spatial: int | None = None
+
+    def __post_init__(self) -> None:
+        target = self.target if isinstance(self.target, (tuple, list)) else (self.target,)
+        if not target or any(isinstance(t, bool) or not isinstance(t, int) or t == 0 or t < -1 for t in target):
+            raise ArgumentError(f"reshape target must hold positive integers or one −1, got {self.target!r}")
+        if list(target).count(-1) > 1:
+            raise ArgumentError(f"reshape target may hold one −1 at most, got {tuple(target)}")
+        object.__setattr__(self, "target", tuple(target))
+
+    def compute(self, inputs: tuple[Shape, ...], counting: Counting) -> Computed:
+        (x,) = inputs
+        known = prod(t for t in self.target if t != -1)
+        dims = self.target
+        if -1 in self.target:
+            if x.size % known:
+                raise ReshapeError(
+                    f"cannot infer the −1 axis: {x.size} elements are not a multiple of {known}",
+                    hint=f"the other axes must multiply to a divisor of {x.size}",
+                )
+            dims = tuple(x.size // known if t == -1 else t for t in self.target)
+        elif known != x.size:
+            shown = "·".join(str(t) for t in self.target)
+            raise ReshapeError(
+                f"sizes do not multiply out: {shown} = {known}, but the input holds {x.size} elements",
+                hint="use −1 for one axis to let it be inferred",
+            )
+        spatial = self.spatial if self.spatial is not None else (len(dims) - 1 if len(dims) >= 3 else 0)
+        return Computed(output=Shape(dims, spatial), rf="unknown")
+
+
+@register("zeropad", "zero_padding", "pad")
+@dataclass(frozen=True)
+class ZeroPad(Layer):
+    """Zero padding of the spatial axes: (before, after) per axis, or one number for all sides."""
+
+    kind = "zeropad"
+    positional = ("padding",)
+    aliases = {"p": "padding"}
+
+    padding: PaddingSpec = 1
+
+    def __post_init__(self) -> None:
+        pad = check_padding(self.padding)
+        if isinstance(pad, str):
+            raise ArgumentError("zero padding takes numbers, not 'same'/'valid'")
+        object.__setattr__(self, "padding", pad)
+
+    def compute(self, inputs: tuple[Shape, ...], counting: Counting) -> Computed:
+        (x,) = inputs
+        if x.spatial < 1:
+            raise ShapeError(f"zero padding needs spatial axes, got {x}")
+        pads = explicit_padding(self.padding, x.spatial)
+        outs = tuple(d + a + b for d, (a, b) in zip(x.spatial_dims, pads))
+        steps = tuple(
+            (f"{n}_out", q(Var(n, d) + Var("p₁", a) + Var("p₂", b)))
+            for n, d, (a, b) in zip(axis_names(x.spatial), x.spatial_dims, pads)
+        )
+        return Computed(
+            output=Shape(outs + (x.channels,), x.spatial),
+            shape_steps=steps,
+            rf=RFStep((1,) * x.spatial, (1,) * x.spatial, tuple(a for a, _ in pads)),
+        )
+
+
+UPSAMPLE_FLOPS = {"nearest": 0, "linear": 2, "bilinear": 4, "bicubic": 16, "trilinear": 8}
+
+
+@register("upsample", "upsampling")
+@dataclass(frozen=True)
+class Upsample(Layer):
+    """Upsampling by an integer factor or to a size; nearest, bilinear, bicubic, trilinear."""
+
+    kind = "upsample"
+    positional = ("scale_factor",)
+    aliases = {"scale": "scale_factor", "size": "size", "interpolation": "mode"}
+
+    scale_factor: IntOrTuple | None = None
+    size: IntOrTuple | None = None
+    mode: str = "nearest"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "mode", check_choice("mode", self.mode, tuple(UPSAMPLE_FLOPS)))
+        if (self.scale_factor is None) == (self.size is None):
+            raise ArgumentError("upsample needs exactly one of scale_factor and size")
+        if self.scale_factor is not None:
+            object.__setattr__(self, "scale_factor", check_ints("scale_factor", self.scale_factor, 1))
+        if self.size is not None:
+            object.__setattr__(self, "size", check_ints("size", self.size, 1))
+
+    def compute(self, inputs: tuple[Shape, ...], counting: Counting) -> Computed:
+        (x,) = inputs
+        if x.spatial < 1:
+            raise ShapeError(f"upsampling needs spatial axes, got {x}")
+        names = axis_names(x.spatial)
+        if self.scale_factor is not None:
+            factors = expand("scale_factor", self.scale_factor, x.spatial)
+            exprs = [Var(n, d) * Var("s", f) for n, d, f in zip(names, x.spatial_dims, factors)]
+        else:
+            exprs = [Var("size", s) for s in expand("size", self.size or 1, x.spatial)]
+        outs = tuple(e.value for e in exprs)
+        out = Shape(outs + (x.channels,), x.spatial)
+        integral = all(o % i == 0 for o, i in zip(outs, x.spatial_dims))
+        taps = 1 if self.mode == "nearest" else 2
+        rf: RFRule = (RFStep((taps,) * x.spatial, tuple(o // i for o, i in zip(outs, x.spatial_dims)), (0,) * x.spatial,
+                     transposed=True) if integral else "unknown")
+        return Computed(
+            output=out,
+            shape_steps=tuple((f"{n}_out", q(e)) for n, e in zip(names, exprs)),
+            elementwise_flops=q(Var("n", out.size) * Var(f"c_{self.mode}", UPSAMPLE_FLOPS[self.mode])),
+            rf=rf,
+        )
