@@ -9,8 +9,8 @@
 ...     ("FC3", Dense(120)), ("FC4", Dense(84)), ("Softmax", Dense(10, activation="softmax")),
 ... )
 >>> result = cc.analyze(net)
->>> result.totals.params
-62006
+>>> result.totals.params  # 0 + 608 + 0 + 3216 + 0 + 48120 + 10164 + 850
+62958
 >>> print(result["CONV1"].trainable)
 ((f·f·d) + 1)·k = ((5·5·3) + 1)·8 = 608
 

@@ -38,6 +38,14 @@ class Row:
     notes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     source: str | None = None
+    #: nesting depth (0 for a top-level layer; adapters fill deeper levels and containers)
+    depth: int = 0
+    #: a container row (e.g. an nn.Sequential) whose numbers roll up its children; not in totals
+    is_container: bool = False
+    #: why the row's numbers were measured rather than computed by a core kind (None: modelled)
+    unmodelled: str | None = None
+    #: the row whose parameters this one reuses (shared or tied weights, counted once there)
+    shares_params_with: str | None = None
 
     @property
     def params(self) -> int:
@@ -95,6 +103,10 @@ class Row:
             },
             "notes": list(self.notes),
             "warnings": list(self.warnings),
+            "depth": self.depth,
+            "is_container": self.is_container,
+            "unmodelled": self.unmodelled,
+            "shares_params_with": self.shares_params_with,
         }
 
 
