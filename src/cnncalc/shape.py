@@ -8,8 +8,8 @@ matter of display, chosen by the conventions' layout.
 >>> s = Shape((28, 28, 8), spatial=2)
 >>> s.size, s.channels, s.spatial_dims
 (6272, 8, (28, 28))
->>> s.show("hwc"), s.show("chw")
-('(28, 28, 8)', '(8, 28, 28)')
+>>> s.show("hwc"), s.show("chw"), Shape((120,)).article()
+('(28, 28, 8)', '(8, 28, 28)', '(120, 1)')
 """
 
 from __future__ import annotations
@@ -78,6 +78,10 @@ class Shape:
         if len(dims) == 1:
             return f"({dims[0]},)"
         return "(" + ", ".join(str(d) for d in dims) + ")"
+
+    def article(self) -> str:
+        """The article's notation: a vector of n is written (n, 1)."""
+        return f"({self.dims[0]}, 1)" if self.rank == 1 else self.show("hwc")
 
     def __str__(self) -> str:
         return self.show()

@@ -54,7 +54,7 @@ class _Pool(Layer):
             x.dims[:-1], kernel, stride, expand("dilation", self.dilation, ndim), self.padding, self.ceil_mode
         )
         if not isinstance(self.padding, str):
-            w.check_ceil_padding()
+            w.check_pool_padding()
         w.check()
         return w
 

@@ -100,8 +100,8 @@ class Window:
         names = axis_names(len(self.inputs))
         for a, (i, e) in enumerate(zip(self.inputs, self.effective_kernel)):
             before, after = self.pads[a]
-            if i + before + after >= e:
-                continue
+            if i + before + after >= e or (self.ceil_mode and self.output(a).value >= 1):
+                continue  # in ceil mode a window may overhang the input if it starts inside it
             need = -(-(e - i) // 2)
             raise ShapeError(
                 f"the kernel is larger than the padded input on axis {names[a]}: needs "
@@ -114,12 +114,12 @@ class Window:
                 ),
             )
 
-    def check_ceil_padding(self) -> None:
-        """PyTorch pooling: padding must be at most half the effective kernel."""
-        for (before, after), e in zip(self.pads, self.effective_kernel):
-            if max(before, after) > e // 2:
+    def check_pool_padding(self) -> None:
+        """PyTorch pooling: padding must be at most half the kernel size (dilation not applied)."""
+        for (before, after), k in zip(self.pads, self.kernel):
+            if max(before, after) > k // 2:
                 raise ShapeError(
-                    f"padding {max(before, after)} is more than half the kernel: needs p ≤ f/2 = {e // 2}",
+                    f"padding {max(before, after)} is more than half the kernel: needs p ≤ ⌊f/2⌋ = {k // 2}",
                     hint="PyTorch rejects such pooling; lower the padding",
                 )
 

@@ -1,0 +1,73 @@
+"""Generic properties over every registered kind: the registry is the only list.
+
+For each kind: output dims positive, counts non-negative, every explanation evaluates to its value,
+and the frozen flag moves parameters to non-trainable.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from kind_samples import sample_for
+
+import cnncalc as cc
+from cnncalc.expr import Quantity
+
+
+def evaluate_filled(text: str) -> int:
+    """Evaluate the filled-in formula text (·, −, ⌊a/b⌋, ⌈a/b⌉, max, min) independently of the code."""
+    expr = text.replace("·", "*").replace("−", "-").replace("⌊", "fl(").replace("⌈", "cl(")
+    expr = expr.replace("⌋", ")").replace("⌉", ")").replace("/", ",")
+    if not re.fullmatch(r"[0-9+\-*(), flcmaxin]*", expr):
+        raise AssertionError(f"unexpected characters in {text!r}")
+    env = {"fl": lambda a, b: a // b, "cl": lambda a, b: -(-a // b), "max": max, "min": min}
+    return int(eval(expr, {"__builtins__": {}}, env))  # noqa: S307 - digits and operators only
+
+
+def quantities(c: cc.layers.Computed) -> list[Quantity]:
+    qs = [c.trainable, c.non_trainable, c.state, c.macs, c.bias_flops, c.elementwise_flops]
+    return qs + [q for _, q in c.shape_steps]
+
+
+@pytest.mark.parametrize("name", sorted(cc.KINDS))
+def test_every_kind_has_a_sample(name: str) -> None:
+    assert sample_for(name) is not None, f"add a sample for kind {name!r} in tests/kind_samples.py"
+
+
+@pytest.mark.parametrize("name", sorted(cc.KINDS))
+@pytest.mark.parametrize("counting", ["torch", "keras"])
+def test_kind_properties(name: str, counting: str) -> None:
+    sample = sample_for(name)
+    assert sample is not None
+    args, inputs = sample
+    layer = cc.build(name, args)
+    c = layer.compute(inputs, counting)  # type: ignore[arg-type]
+    assert all(d > 0 for d in c.output.dims)
+    for q in quantities(c):
+        assert q.value >= 0
+        assert evaluate_filled(q.filled) == q.value, q.explain()
+        assert q.explain().endswith(str(q.value))
+
+
+@pytest.mark.parametrize("name", sorted(cc.KINDS))
+def test_frozen_layer_counts_non_trainable(name: str) -> None:
+    args, inputs = sample_for(name) or ({}, ())
+    if name == "input":
+        return
+    g = cc.Graph()
+    names = [g.add(f"in{i}", cc.layers.Input(s.dims, spatial=s.spatial)) for i, s in enumerate(inputs)]
+    g.add("x", cc.build(name, {**args, "trainable": False}), *names)
+    res = cc.analyze(g.build())
+    live = cc.build(name, args).compute(inputs, "torch")
+    row = res["x"]
+    assert row.trainable.value == 0
+    assert row.non_trainable.value == live.trainable.value + live.non_trainable.value
+
+
+def test_text_round_trip_of_arguments() -> None:
+    for name in cc.KINDS:
+        args, _ = sample_for(name) or ({}, ())
+        layer = cc.build(name, args)
+        again = type(layer)(**layer.arguments())
+        assert again == layer, name
