@@ -10,9 +10,9 @@ import re
 from pathlib import Path
 
 import pytest
-from article_net import article_network
 
 import cnncalc as cc
+from article_net import article_network
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "cnn-parameters-article.txt"
 ROW = re.compile(r"^(\d)\.\t(.+?)\t(\(.*?\))\t(\d+)\t(\d+)$")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from article_net import article_network
 
 import cnncalc as cc
+from article_net import article_network
 from cnncalc.layers import BatchNorm, Conv, Input
 
 

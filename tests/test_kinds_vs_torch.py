@@ -363,3 +363,67 @@ def test_flatten_and_dropout_match_torch() -> None:
     x, shape = image(3, (5, 7))
     assert compute(cc.layers.Flatten(), shape).output.dims == tuple(nn.Flatten()(x).shape[1:])
     assert compute(cc.layers.Dropout(0.2), shape).output.dims == channels_last(nn.Dropout(0.2)(x))
+
+
+@given(st.integers(1, 4), st.integers(1, 3), st.integers(1, 4), st.integers(1, 2), st.integers(3, 10),
+       st.booleans())
+def test_depthwise_matches_torch_grouped_conv(c: int, mult: int, k: int, s: int, size: int, bias: bool) -> None:
+    if size < k:
+        return
+    m = nn.Conv2d(c, c * mult, k, s, groups=c, bias=bias, device=META)
+    x, shape = image(c, (size, size))
+    y, flops = run(m, x)
+    out = compute(cc.layers.DepthwiseConv(k, stride=s, depth_multiplier=mult, bias=bias), shape)
+    assert out.output.dims == channels_last(y)
+    assert out.trainable.value == numel(m)[0]
+    assert out.macs.value == flops // 2
+
+
+@given(st.integers(1, 4), st.integers(1, 2), st.integers(1, 6), st.integers(1, 4), st.integers(4, 9))
+def test_separable_matches_torch_depthwise_then_pointwise(c: int, mult: int, filters: int, k: int, size: int) -> None:
+    if size < k:
+        return
+    m = nn.Sequential(nn.Conv2d(c, c * mult, k, groups=c, bias=False, device=META),
+                      nn.Conv2d(c * mult, filters, 1, device=META))
+    x, shape = image(c, (size, size))
+    y, flops = run(m, x)
+    out = compute(cc.layers.SeparableConv(filters, k, depth_multiplier=mult), shape)
+    assert out.output.dims == channels_last(y)
+    assert out.trainable.value == numel(m)[0]
+    assert out.macs.value == flops // 2
+
+
+@given(st.integers(1, 5), st.lists(st.integers(1, 6), min_size=1, max_size=3), st.booleans())
+def test_global_pooling_matches_torch(c: int, sizes: list[int], keepdims: bool) -> None:
+    x, shape = image(c, tuple(sizes))
+    y = getattr(nn, f"AdaptiveAvgPool{len(sizes)}d")(1)(x)
+    out = compute(cc.layers.GlobalPool(keepdims=keepdims), shape)
+    assert out.output.dims == (channels_last(y) if keepdims else (c,))
+
+
+@given(st.lists(st.integers(1, 6), min_size=1, max_size=3), st.booleans())
+def test_rmsnorm_matches_torch(dims: list[int], affine: bool) -> None:
+    m = nn.RMSNorm(dims[-1], elementwise_affine=affine)
+    assert compute(cc.layers.RMSNorm(affine=affine), Shape(tuple(dims))).trainable.value == numel(m)[0]
+
+
+@given(st.lists(st.integers(1, 4), min_size=1, max_size=4), st.data())
+def test_reshape_matches_torch(dims: list[int], data: Any) -> None:
+    total = 1
+    for d in dims:
+        total *= d
+    divisors = [d for d in range(1, total + 1) if total % d == 0]
+    first = data.draw(st.sampled_from(divisors))
+    target = (first, -1)
+    y = torch.empty(1, *dims, device=META).reshape(1, *target)
+    assert compute(cc.layers.Reshape(target), Shape(tuple(dims))).output.dims == tuple(y.shape[1:])
+
+
+@pytest.mark.parametrize("name", ["ReLU", "ReLU6", "Sigmoid", "Tanh", "GELU", "SiLU", "ELU", "LeakyReLU", "Hardswish"])
+def test_activations_keep_the_shape_and_learn_nothing(name: str) -> None:
+    m = getattr(nn, name)()
+    x, shape = image(3, (4, 5))
+    kind = {"LeakyReLU": "leaky_relu"}.get(name, name.lower())
+    out = compute(cc.build(kind, {}), shape)
+    assert out.output.dims == channels_last(m(x))
+    assert out.trainable.value == numel(m)[0] == 0
