@@ -121,26 +121,25 @@ class Graph:
 
     def __init__(self) -> None:
         self._nodes: list[Node] = []
+        self._names: set[str] = set()
         self._counts: dict[str, int] = {}
 
     def _auto_name(self, layer: Layer) -> str:
         base = layer.label.replace("+", "_")
-        taken = {n.name for n in self._nodes}
         while True:
             self._counts[base] = self._counts.get(base, 0) + 1
             candidate = f"{base}_{self._counts[base]}"
-            if candidate not in taken:
+            if candidate not in self._names:
                 return candidate
 
     def add_node(self, node: Node) -> str:
         self._nodes.append(node)
+        self._names.add(node.name)
         return node.name
 
     def add(self, name: str | None, layer: Layer, *inputs: str, source: Source | None = None) -> str:
         """Add a layer fed by the named inputs; returns its name (to feed later layers)."""
-        node_name = name or self._auto_name(layer)
-        self._nodes.append(Node(node_name, layer, tuple(inputs), source))
-        return node_name
+        return self.add_node(Node(name or self._auto_name(layer), layer, tuple(inputs), source))
 
     def then(self, layer: Layer, name: str | None = None, source: Source | None = None) -> str:
         """Add a layer fed by the last one added (none for an input layer)."""

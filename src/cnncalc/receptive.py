@@ -20,7 +20,12 @@ from typing import Any, Literal
 from .kinds.base import RFRule, RFStep
 
 
-def _num(x: Fraction) -> int | float:
+Number = Fraction | int  # ints until a transposed layer makes a jump fractional
+
+
+def _num(x: Number) -> int | float:
+    if isinstance(x, int):
+        return x
     return int(x) if x.denominator == 1 else float(x)
 
 
@@ -29,17 +34,16 @@ class ReceptiveField:
     """What one output unit sees of the input. ``status`` 'global' means the whole input."""
 
     status: Literal["local", "global", "unknown"]
-    sizes: tuple[Fraction, ...] = ()
-    jumps: tuple[Fraction, ...] = ()
-    paddings: tuple[Fraction, ...] = ()
+    sizes: tuple[Number, ...] = ()
+    jumps: tuple[Number, ...] = ()
+    paddings: tuple[Number, ...] = ()
     note: str | None = None
 
     @classmethod
     def at_input(cls, spatial: int) -> ReceptiveField:
         if spatial == 0:
             return cls("unknown", note="the input has no spatial axes")
-        one, zero = (Fraction(1),) * spatial, (Fraction(0),) * spatial
-        return cls("local", one, one, zero)
+        return cls("local", (1,) * spatial, (1,) * spatial, (0,) * spatial)
 
     @property
     def size(self) -> tuple[int | float, ...]:
@@ -55,7 +59,7 @@ class ReceptiveField:
 
     @property
     def start(self) -> tuple[int | float, ...]:
-        return tuple(_num((r - 1) / 2 - p) for r, p in zip(self.sizes, self.paddings))
+        return tuple(_num(Fraction(r - 1) / 2 - p) for r, p in zip(self.sizes, self.paddings))
 
     def through(self, rule: RFRule) -> ReceptiveField:
         if self.status != "local" or rule == "identity":
@@ -68,9 +72,12 @@ class ReceptiveField:
         kernel, stride, pad = (_fit(t, n) for t in (rule.kernel, rule.stride, rule.padding))
         if kernel is None or stride is None or pad is None:
             return ReceptiveField("unknown", note="the layer's spatial axes differ from the input's")
+        sizes: tuple[Number, ...]
+        jumps: tuple[Number, ...]
+        pads: tuple[Number, ...]
         if rule.transposed:
             sizes = tuple(r + (-(-k // s) - 1) * j for r, j, k, s in zip(self.sizes, self.jumps, kernel, stride))
-            jumps = tuple(j / s for j, s in zip(self.jumps, stride))
+            jumps = tuple(Fraction(j) / s for j, s in zip(self.jumps, stride))
             pads = tuple(p + Fraction(k - 1 - q, 1) * jn for p, k, q, jn in zip(self.paddings, kernel, pad, jumps))
             return ReceptiveField("local", sizes, jumps, pads, note="approximate through a transposed layer")
         sizes = tuple(r + (k - 1) * j for r, j, k in zip(self.sizes, self.jumps, kernel))

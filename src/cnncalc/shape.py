@@ -25,7 +25,8 @@ AXES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 
 def axis_names(ndim: int) -> tuple[str, ...]:
     """Conventional names of spatial axes: L; H, W; D, H, W."""
-    return AXES.get(ndim, tuple(f"X{i}" for i in range(ndim)))
+    names = AXES.get(ndim)
+    return names if names is not None else tuple(f"X{i}" for i in range(ndim))
 
 
 @dataclass(frozen=True, slots=True)

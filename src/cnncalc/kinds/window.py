@@ -41,6 +41,8 @@ class Window:
     pads: tuple[tuple[int, int], ...]
     same: bool = False
     ceil_mode: bool = False
+    #: the dilated kernel, d·(k − 1) + 1 on each axis
+    effective_kernel: tuple[int, ...] = ()
 
     @classmethod
     def resolve(
@@ -60,11 +62,7 @@ class Window:
             pads = ((0, 0),) * ndim
         else:
             pads = explicit_padding(padding, ndim)
-        return cls(inputs, kernel, stride, dilation, pads, padding == "same", ceil_mode)
-
-    @property
-    def effective_kernel(self) -> tuple[int, ...]:
-        return tuple(d * (k - 1) + 1 for k, d in zip(self.kernel, self.dilation))
+        return cls(inputs, kernel, stride, dilation, pads, padding == "same", ceil_mode, eff)
 
     def _numerator(self, axis: int) -> Expr:
         name = axis_names(len(self.inputs))[axis]
