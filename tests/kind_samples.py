@@ -68,6 +68,9 @@ SAMPLES: dict[str, tuple[dict[str, Any], tuple[Shape, ...]]] = {
     "lstm": ({"units": 6, "num_layers": 2}, SEQ),
     "gru": ({"units": 6, "return_sequences": False}, SEQ),
     "attention": ({"num_heads": 2}, SEQ),
+    "crop": ({"size": 10}, IMG),
+    "select": ({"channels": (0, 2, 5)}, IMG),
+    "lrn": ({"size": 5}, IMG),
 }
 
 

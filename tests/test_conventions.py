@@ -83,3 +83,8 @@ def test_result_is_immutable() -> None:
         r.rows = ()  # type: ignore[misc]
     with pytest.raises(AttributeError):
         r.totals.params = 1  # type: ignore[misc]
+
+
+def test_strided_one_by_one_projection_does_not_warn() -> None:
+    # a 1×1 conv at stride 2 skips every other position by design: no warning about the last one
+    assert not cc.analyze(cc.Network.chain(Input((56, 56, 64)), Conv(128, 1, stride=2))).warnings

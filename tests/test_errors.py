@@ -112,3 +112,18 @@ def test_errors_are_one_hierarchy() -> None:
     for cls in (cc.ArgumentError, cc.ShapeError, cc.MergeError, cc.ReshapeError, cc.GraphError, cc.ParseError,
                 cc.UnsupportedError):
         assert issubclass(cls, cc.CnnCalcError)
+
+
+def test_broadcast_that_does_not_fit() -> None:
+    g = cc.Graph()
+    x = g.add("in", Input((8, 8, 4)))
+    a = g.add("a", Conv(4, 3), x)
+    g.add("m", cc.layers.Multiply(), a, x)
+    with pytest.raises(cc.MergeError, match=r"multiply needs inputs of one shape \(or sizes of 1 that broadcast\), "
+                                            r"got \(6, 6, 4\), \(8, 8, 4\)"):
+        cc.analyze(g.build())
+
+
+def test_crop_larger_than_the_input() -> None:
+    with pytest.raises(cc.ShapeError, match=r"cannot crop axis H of size 8 by \(-1, -1\)"):
+        analyze_chain(Input((8, 8, 4)), cc.layers.Crop(10))

@@ -427,3 +427,38 @@ def test_activations_keep_the_shape_and_learn_nothing(name: str) -> None:
     out = compute(cc.build(kind, {}), shape)
     assert out.output.dims == channels_last(m(x))
     assert out.trainable.value == numel(m)[0] == 0
+
+
+@given(st.lists(st.integers(2, 9), min_size=1, max_size=3), st.data())
+def test_centre_crop_matches_torch_slicing(sizes: list[int], data: Any) -> None:
+    targets = tuple(data.draw(st.integers(1, s)) for s in sizes)
+    x, shape = image(2, tuple(sizes))
+    index = tuple(slice((s - t) // 2, (s - t) // 2 + t) for s, t in zip(sizes, targets))
+    y = x[(slice(None), slice(None), *index)]
+    assert compute(cc.layers.Crop(targets), shape).output.dims == channels_last(y)
+
+
+@given(st.integers(1, 6), st.data())
+def test_select_matches_torch_index_select(c: int, data: Any) -> None:
+    chosen = tuple(data.draw(st.lists(st.integers(0, c - 1), min_size=1, max_size=6)))
+    x, shape = image(c, (3, 4))
+    y = x.index_select(1, torch.tensor(chosen))
+    assert compute(cc.layers.Select(chosen), shape).output.dims == channels_last(y)
+
+
+def test_local_response_norm_matches_torch() -> None:
+    m = nn.LocalResponseNorm(5)
+    x, shape = image(8, (6, 6))
+    out = compute(cc.layers.LocalResponseNorm(5), shape)
+    assert out.output.dims == channels_last(m(x))
+    assert out.trainable.value == numel(m)[0] == 0
+
+
+@given(st.lists(st.integers(1, 5), min_size=1, max_size=3), st.integers(1, 6), st.data())
+def test_multiply_broadcasts_like_torch(sizes: list[int], c: int, data: Any) -> None:
+    x, shape = image(c, tuple(sizes))
+    gate_sizes = tuple(data.draw(st.sampled_from([1, s])) for s in sizes)
+    g, gate = image(c, gate_sizes)
+    y = x * g
+    assert compute(cc.layers.Multiply(), shape, gate).output.dims == channels_last(y)
+    assert compute(cc.layers.Multiply(), gate, shape).output.dims == channels_last(g * x)

@@ -56,7 +56,12 @@ def test_chain_rf_matches_brute_force(chain: list[tuple[str, int, int, int, int]
             layers.append(cc.layers.AvgPool(k, stride=s, padding=p))
     model = nn.Sequential(*mods)
     with torch.no_grad():
-        base = model(torch.zeros(1, 1, length))
+        try:
+            base = model(torch.zeros(1, 1, length))
+        except RuntimeError:  # e.g. a kernel larger than what is left of the input: no field to compare
+            with pytest.raises(cc.ShapeError):
+                cc.analyze(cc.Network.chain(Input((length, 1)), *layers))
+            return
         n_out = base.shape[-1]
         if n_out < 3:
             return

@@ -224,7 +224,8 @@ def _row(node: Node, shapes: tuple[Shape, ...], c: Computed, rf: ReceptiveField,
     )
 
 
-def _totals(rows: tuple[Row, ...], conv: Conventions) -> Totals:
+def totals_from_rows(all_rows: tuple[Row, ...], conv: Conventions) -> Totals:
+    rows = [r for r in all_rows if not r.is_container]  # containers roll up their children
     trainable = sum(r.trainable.value for r in rows)
     frozen = sum(r.non_trainable.value for r in rows)
     state = sum(r.state.value for r in rows)
@@ -295,4 +296,4 @@ def _analyze(network: Network, conv: Conventions) -> Result:
     if len(outputs) > 1:
         warnings.append("several layers feed nothing (outputs or dead branches): " + ", ".join(outputs))
     done = tuple(rows)
-    return Result(network.name, done, _totals(done, conv), conv, tuple(warnings))
+    return Result(network.name, done, totals_from_rows(done, conv), conv, tuple(warnings))

@@ -8,13 +8,13 @@ from .base import KINDS, Computed, KindEntry, Layer, RFRule, RFStep, build, regi
 from .conv import Conv, ConvTranspose, DepthwiseConv, SeparableConv
 from .linear import Dense, Embedding
 from .merge import Add, Concat, MatMul, Multiply
-from .norm import BatchNorm, GroupNorm, InstanceNorm, LayerNorm, RMSNorm
+from .norm import BatchNorm, GroupNorm, InstanceNorm, LayerNorm, LocalResponseNorm, RMSNorm
 from .pool import AdaptivePool, AvgPool, GlobalPool, MaxPool
 from .recurrent import Recurrent
-from .structural import Flatten, Input, Reshape, Upsample, ZeroPad
+from .structural import Crop, Flatten, Input, Reshape, Select, Upsample, ZeroPad
 
 __all__ = [
-    "KINDS", "Activation", "AdaptivePool", "Add", "AvgPool", "BatchNorm", "Computed", "Concat", "Conv",
+    "KINDS", "Activation", "Crop", "LocalResponseNorm", "Select", "AdaptivePool", "Add", "AvgPool", "BatchNorm", "Computed", "Concat", "Conv",
     "ConvTranspose", "Dense", "DepthwiseConv", "Dropout", "Embedding", "Flatten", "GlobalPool", "GroupNorm",
     "Input", "InstanceNorm", "KindEntry", "Layer", "LayerNorm", "MatMul", "MaxPool", "MultiHeadAttention",
     "Multiply", "PReLU", "RFRule", "RFStep", "RMSNorm", "Recurrent", "Reshape", "SeparableConv", "Upsample",

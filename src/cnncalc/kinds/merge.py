@@ -15,27 +15,48 @@ def _shown(inputs: tuple[Shape, ...]) -> str:
     return ", ".join(str(s) for s in inputs)
 
 
+def broadcast(inputs: tuple[Shape, ...]) -> tuple[int, ...] | None:
+    """NumPy's broadcasting over trailing axes (each size equal or 1), or None when they do not fit."""
+    rank = max(s.rank for s in inputs)
+    out: list[int] = []
+    for axis in range(-rank, 0):
+        sizes = {s.dims[axis] for s in inputs if s.rank >= -axis} - {1}
+        if len(sizes) > 1:
+            return None
+        out.append(sizes.pop() if sizes else 1)
+    return tuple(out)
+
+
+def _merge_fixes(first: Shape, other: Shape) -> tuple[str, ...]:
+    if other.dims[:-1] == first.dims[:-1]:
+        return (f"project the branch with {other.channels} channels to {first.channels} "
+                f"with a 1×1 conv ({other.channels} → {first.channels})",)
+    if other.rank == first.rank:
+        return ("make the spatial sizes agree: match the strides on both branches, or add a "
+                "strided 1×1 conv on the shortcut",)
+    return ()
+
+
 @dataclass(frozen=True)
 class _Elementwise(Layer):
+    """Element-wise merge; shapes must be equal or broadcast (a (1, 1, C) gate over (H, W, C))."""
+
     arity = (2, None)
 
     def compute(self, inputs: tuple[Shape, ...], counting: Counting) -> Computed:
-        first = inputs[0]
-        for other in inputs[1:]:
-            if other.dims != first.dims:
-                fixes: tuple[str, ...] = ()
-                if other.dims[:-1] == first.dims[:-1]:
-                    fixes = (f"project the branch with {other.channels} channels to {first.channels} "
-                             f"with a 1×1 conv ({other.channels} → {first.channels})",)
-                elif other.rank == first.rank:
-                    fixes = ("make the spatial sizes agree: match the strides on both branches, or add a "
-                             "strided 1×1 conv on the shortcut",)
-                raise MergeError(
-                    f"{self.kind} needs inputs of one shape, got {_shown(inputs)}",
-                    hint="every branch must end in the same shape", fixes=fixes,
-                )
-        n = Var("n", first.size)
-        return Computed(output=first, elementwise_flops=q(n * Var("inputs−1", len(inputs) - 1)))
+        dims = broadcast(inputs)
+        if dims is None:
+            first = inputs[0]
+            other = next(s for s in inputs if s.dims != first.dims)
+            raise MergeError(
+                f"{self.kind} needs inputs of one shape (or sizes of 1 that broadcast), got {_shown(inputs)}",
+                hint="every branch must end in the same shape", fixes=_merge_fixes(first, other),
+            )
+        widest = max(inputs, key=lambda s: (s.rank, s.size))
+        out = widest if widest.dims == dims else Shape(dims, max(s.spatial for s in inputs if s.rank == len(dims)))
+        notes = () if all(s.dims == dims for s in inputs) else (f"broadcast to {out}",)
+        n = Var("n", out.size)
+        return Computed(output=out, elementwise_flops=q(n * Var("inputs−1", len(inputs) - 1)), notes=notes)
 
 
 @register("add")

@@ -145,3 +145,21 @@ class InstanceNorm(Layer):
             state=q(Num(2) * c + 1) if self.track_running_stats else q(0),
             elementwise_flops=q(Num(5) * Var("n", x.size)),
         )
+
+
+@register("lrn", "local_response_norm")
+@dataclass(frozen=True)
+class LocalResponseNorm(Layer):
+    """Local response normalisation across ``size`` neighbouring channels (AlexNet 2012): no parameters."""
+
+    kind = "lrn"
+    positional = ("size",)
+
+    size: int = 5
+
+    def __post_init__(self) -> None:
+        check_int("size", self.size, 1)
+
+    def compute(self, inputs: tuple[Shape, ...], counting: Counting) -> Computed:
+        (x,) = inputs
+        return Computed(output=x, elementwise_flops=q(Var("n", x.size) * (Var("size", self.size) + 3)))

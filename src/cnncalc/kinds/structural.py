@@ -185,3 +185,76 @@ class Upsample(Layer):
             elementwise_flops=q(Var("n", out.size) * Var(f"c_{self.mode}", UPSAMPLE_FLOPS[self.mode])),
             rf=rf,
         )
+
+
+@register("crop", "center_crop", "cropping")
+@dataclass(frozen=True)
+class Crop(Layer):
+    """Crop the spatial axes: to ``size`` around the centre (U-Net's skips), or by ``cropping`` per side
+    ((before, after) per axis, as Keras's Cropping2D)."""
+
+    kind = "crop"
+    positional = ("size",)
+
+    size: IntOrTuple | None = None
+    cropping: PaddingSpec | None = None
+
+    def __post_init__(self) -> None:
+        if (self.size is None) == (self.cropping is None):
+            raise ArgumentError("crop needs exactly one of size (centre crop) and cropping (per side)")
+        if self.size is not None:
+            object.__setattr__(self, "size", check_ints("size", self.size, 1))
+        if self.cropping is not None:
+            crop = check_padding(self.cropping)
+            if isinstance(crop, str):
+                raise ArgumentError("cropping takes numbers, not 'same'/'valid'")
+            object.__setattr__(self, "cropping", crop)
+
+    def _sides(self, x: Shape) -> tuple[tuple[int, int], ...]:
+        if self.cropping is not None and not isinstance(self.cropping, str):
+            return explicit_padding(self.cropping, x.spatial)
+        targets = expand("size", self.size or 1, x.spatial)
+        return tuple(((i - o) // 2, i - o - (i - o) // 2) for i, o in zip(x.spatial_dims, targets))
+
+    def compute(self, inputs: tuple[Shape, ...], counting: Counting) -> Computed:
+        (x,) = inputs
+        if x.spatial < 1:
+            raise ShapeError(f"crop needs spatial axes, got {x}")
+        sides = self._sides(x)
+        names = axis_names(x.spatial)
+        for n, i, (a, b) in zip(names, x.spatial_dims, sides):
+            if a < 0 or b < 0 or a + b >= i:
+                raise ShapeError(
+                    f"cannot crop axis {n} of size {i} by ({a}, {b}): the crop must leave 1 to {i} positions",
+                    hint="crop to a size no larger than the input",
+                )
+        outs = tuple(i - a - b for i, (a, b) in zip(x.spatial_dims, sides))
+        steps = tuple((f"{n}_out", q(Var(n, i) - Var("c₁", a) - Var("c₂", b)))
+                      for n, i, (a, b) in zip(names, x.spatial_dims, sides))
+        return Computed(
+            output=Shape(outs + (x.channels,), x.spatial),
+            shape_steps=steps,
+            rf=RFStep((1,) * x.spatial, (1,) * x.spatial, tuple(-a for a, _ in sides)),
+        )
+
+
+@register("select", "channel_select")
+@dataclass(frozen=True)
+class Select(Layer):
+    """Pick channels by index (LeNet-5's partial connection table): (H, W, C) → (H, W, len(channels))."""
+
+    kind = "select"
+    positional = ("channels",)
+
+    channels: tuple[int, ...] = (0,)
+
+    def __post_init__(self) -> None:
+        chosen = check_ints("channels", self.channels, 0)
+        object.__setattr__(self, "channels", chosen if isinstance(chosen, tuple) else (chosen,))
+
+    def compute(self, inputs: tuple[Shape, ...], counting: Counting) -> Computed:
+        (x,) = inputs
+        bad = [c for c in self.channels if c >= x.channels]
+        if bad:
+            raise ShapeError(f"channel {bad[0]} does not exist: the input has {x.channels} (0 to {x.channels - 1})")
+        return Computed(output=Shape(x.dims[:-1] + (len(self.channels),), x.spatial))

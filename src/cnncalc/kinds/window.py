@@ -132,6 +132,8 @@ class Window:
         for a, n in enumerate(axis_names(len(self.inputs))):
             span = self.inputs[a] + sum(self.pads[a]) - self.effective_kernel[a]
             left = span % self.stride[a]
+            if self.effective_kernel[a] < self.stride[a]:
+                continue  # windows skip positions by design (e.g. a strided 1×1 projection)
             if left and self.pads[a][1] < left:
                 lost = left - self.pads[a][1]
                 out.append(
