@@ -1,0 +1,54 @@
+"""The .cnn text format: ``parse`` text into a Network, ``load`` a file (or stdin), ``dump`` a Network back.
+
+>>> net = parse('''
+... input 32x32x3
+... CONV1: conv 8 f=5
+... FC: dense 10 softmax
+... ''')
+>>> [(n.name, n.layer.kind, n.inputs) for n in net.nodes]
+[('input_1', 'input', ()), ('CONV1', 'conv', ('input_1',)), ('FC', 'dense', ('CONV1',))]
+>>> print(dump(net), end="")
+network network
+input_1: input 32x32x3
+CONV1: conv 8 5
+FC: dense 10 activation=softmax
+>>> [(n.name, n.layer) for n in parse(dump(net)).nodes] == [(n.name, n.layer) for n in net.nodes]
+True
+
+The syntax is documented in docs/text-format.md.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ..errors import CnnCalcError
+from ..network import Network
+from .expand import build_network
+from .syntax import parse_program
+from .writer import dump
+
+__all__ = ["dump", "load", "parse"]
+
+
+def parse(text: str, file: str = "<input>") -> Network:
+    """The network a .cnn text describes; every node carries its Source(file, line, column).
+
+    Raises ParseError (with file:line:col, the line, a caret, the rule and a hint) for any mistake.
+    """
+    return build_network(parse_program(text, file), file)
+
+
+def load(path: str) -> Network:
+    """Parse a .cnn file; ``-`` reads standard input. A network with no ``network`` line is named after the file."""
+    try:
+        if path == "-":
+            text, file = sys.stdin.read(), "<stdin>"
+        else:
+            text, file = Path(path).read_text(encoding="utf-8"), path
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise CnnCalcError(f"cannot read '{path}': {reason}", hint="check the path (use - for stdin)") from None
+    default = "network" if path == "-" else Path(path).stem
+    return build_network(parse_program(text, file), file, default)
