@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from . import layers
 from .analysis import Result, Row, Totals, analyze
+from .check import check
 from .conventions import Conventions
 from .errors import (
     ArgumentError,
@@ -42,5 +43,5 @@ __version__ = "0.1.0"
 __all__ = [
     "KINDS", "ArgumentError", "CnnCalcError", "Conventions", "Graph", "GraphError", "Layer", "MergeError",
     "Network", "Node", "ParseError", "Quantity", "ReshapeError", "Result", "Row", "Shape", "ShapeError",
-    "Source", "Totals", "UnsupportedError", "__version__", "analyze", "build", "layers",
+    "Source", "Totals", "UnsupportedError", "__version__", "analyze", "build", "check", "layers",
 ]

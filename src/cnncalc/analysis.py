@@ -272,7 +272,13 @@ def analyze(network: Network, conventions: Conventions | None = None, **options:
     """
     conv = (conventions or Conventions()).but(**options) if options else (conventions or Conventions())
     with _gc_paused():
-        return _analyze(network, conv)
+        try:
+            return _analyze(network, conv)
+        except ShapeError as err:
+            # graph-level fixes (the pooling layer to drop, the channels a merge needs), computed by re-analysis
+            from .check.fixes import suggest_fixes
+
+            raise err.with_fixes(tuple(suggest_fixes(network, err))) from None
 
 
 def _analyze(network: Network, conv: Conventions) -> Result:

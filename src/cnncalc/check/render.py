@@ -1,0 +1,82 @@
+"""The text form of a check report: each table with ✓/✗ per cell, then each wrong cell explained."""
+
+from __future__ import annotations
+
+from .tables import TITLES
+from .verdict import CONVENTION, MARKS, OK, UNCHECKED, WRONG, CellVerdict, CheckReport, RowVerdict, TableReport
+
+
+def _grid(table: TableReport) -> list[str]:
+    keys = list(table.columns)
+    head = [TITLES[k] for k in keys]
+    lines: list[list[str]] = []
+    for row in table.rows:
+        by_key = {c.column: c for c in row.cells}
+        cells = []
+        for k in keys:
+            if k == "layer":
+                cells.append(row.layer)
+            elif k in by_key:
+                c = by_key[k]
+                cells.append(f"{c.claimed} {MARKS[c.status]}")
+            else:
+                cells.append("")
+        lines.append(cells)
+    widths = [max(len(x) for x in col) for col in zip(head, *lines)]
+    out = ["  " + "  ".join(h.ljust(w) for h, w in zip(head, widths)).rstrip()]
+    out += ["  " + "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip() for cells in lines]
+    return out
+
+
+def _cell_lines(row: RowVerdict, cell: CellVerdict) -> list[str]:
+    where = f"line {row.line}, {row.layer or row.node}, {TITLES.get(cell.column, cell.column)}"
+    if cell.status == CONVENTION:
+        return [
+            f"≈ {where}: {cell.claimed} is a convention difference, not a mistake: {cell.note}",
+            f"    cnncalc: {cell.formula}",
+        ]
+    if cell.status == UNCHECKED:
+        return [f"? {where}: {cell.claimed!r} not checked ({cell.note})"]
+    lines = [f"✗ {where}: claimed {cell.claimed}, correct {cell.correct}", f"    correct: {cell.formula}"]
+    if not cell.mistakes:
+        lines.append(f"    mistake: no known mistake reproduces {cell.claimed} (not guessing)")
+    for i, m in enumerate(cell.mistakes):
+        if i and m.explanation == cell.mistakes[i - 1].explanation:
+            lines.append(f"    i.e.:    {m.name} (the same arithmetic)")
+            continue
+        label = "mistake:" if i == 0 else "   or:  "
+        lines.append(f"    {label} {m.name}: {m.explanation}")
+    return lines
+
+
+def render_table(table: TableReport) -> list[str]:
+    n_rows = len(table.rows)
+    if table.same_as is not None:
+        return [
+            f"table at line {table.line}: the same as the table at line {table.same_as} "
+            f"({'no cell' if not table.wrong else f'{table.wrong} cell(s)'} wrong)"
+        ]
+    verdict = "every cell correct" if not table.wrong else f"{table.wrong} cell(s) wrong"
+    lines = [f"table at line {table.line} ({table.form}, {n_rows} rows, shapes {table.layout.upper()}): {verdict}"]
+    lines += _grid(table)
+    lines += [f"  note: {n}" for n in table.notes]
+    for row in table.rows:
+        for cell in row.cells:
+            if cell.status != OK:
+                lines += _cell_lines(row, cell)
+    return lines
+
+
+def render_report(report: CheckReport) -> str:
+    lines: list[str] = [f"note: {n}" for n in report.notes]
+    for table in report.tables:
+        if lines:
+            lines.append("")
+        lines += render_table(table)
+    total = report.wrong
+    lines.append("")
+    lines.append("result: every cell correct" if not total else f"result: {total} cell(s) wrong")
+    return "\n".join(lines)
+
+
+__all__ = ["WRONG", "render_report", "render_table"]

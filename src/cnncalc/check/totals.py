@@ -1,0 +1,53 @@
+"""A 'Total' row of a claimed table: each claimed total against the sum of the correct rows.
+
+A wrong total that equals the sum of the claimed (wrong) rows is explained as such: the addition is
+right, the rows are not. Activation-size totals are not checked (tables disagree on whether the input
+counts).
+"""
+
+from __future__ import annotations
+
+from ..analysis import Row
+from ..expr import Quantity, Var, total
+from .mistakes import Found
+from .tables import Table, TableRow, parse_number
+from .verdict import OK, UNCHECKED, WRONG, CellVerdict, RowVerdict
+
+_GETTERS = {
+    "params": lambda r: r.params,
+    "macs": lambda r: r.macs.value,
+    "flops": lambda r: r.flops.value,
+}
+
+
+def _sum(rows: list[Row], key: str) -> Quantity:
+    return Quantity(total([Var(r.name, _GETTERS[key](r)) for r in rows if _GETTERS[key](r)]))
+
+
+def _claimed_sum(table: Table, key: str) -> int | None:
+    """The sum of the claimed cells of a column (None when one is missing or unreadable)."""
+    values = [parse_number(r.get(table.columns[key])) for r in table.rows]
+    return None if any(v is None for v in values) else sum(v for v in values if v is not None)
+
+
+def total_verdict(table: Table, trow: TableRow, rows: list[Row]) -> RowVerdict:
+    cells = []
+    for key, col in table.columns.items():
+        text = trow.get(col)
+        if key == "layer" or not text or text in ("-", "—", "–"):
+            continue
+        if key not in _GETTERS:
+            cells.append(CellVerdict(key, text, UNCHECKED, "", "", note="totals of this column are not checked"))
+            continue
+        qty, value = _sum(rows, key), parse_number(text)
+        if value is None:
+            cells.append(CellVerdict(key, text, UNCHECKED, str(qty.value), qty.explain(), note="not a number"))
+            continue
+        if value == qty.value:
+            cells.append(CellVerdict(key, text, OK, str(qty.value), qty.explain()))
+            continue
+        found: tuple[Found, ...] = ()
+        if _claimed_sum(table, key) == value:
+            found = (Found("claimed_sum", "the sum of the claimed rows", "the addition is right; the rows are not"),)
+        cells.append(CellVerdict(key, text, WRONG, str(qty.value), qty.explain(), found))
+    return RowVerdict(trow.line, trow.get(table.columns.get("layer")), "total", tuple(cells))

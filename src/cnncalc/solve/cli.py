@@ -1,0 +1,180 @@
+"""``cnncalc solve``: which kernel, stride and padding take one size to another (per spatial axis).
+
+    cnncalc solve 224 112 [--max-kernel 11] [--dilation 1,2] [--max-padding N] [--max-stride N] [--limit 20]
+    cnncalc solve same --kernel 3 [--stride 2 --input 224] [--dilation 1]
+    cnncalc solve undo --input 224 --kernel 3 --stride 2 [--padding 1] [--dilation 1]
+
+Exit status 0 with an answer, 1 when no combination exists within the bounds, 2 on a user error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any, NoReturn
+
+from ..errors import CnnCalcError
+from .solver import Combo, same_padding, solve_size, solve_transposed, undo
+
+EPILOG = """\
+examples:
+  cnncalc solve 224 112                        kernel/stride/padding taking 224 to 112, smallest kernel first
+  cnncalc solve 32 8 --dilation 1,2 --limit 5  allow dilation 2 too; print 5
+  cnncalc solve 112 224                        a larger output: transposed convolutions
+  cnncalc solve same --kernel 3 --stride 2 --input 224    the padding that keeps the size (⌈i/s⌉)
+  cnncalc solve undo --input 224 --kernel 3 --stride 2 --padding 1   the transposed conv that undoes it
+sizes are per spatial axis (a square input: solve one axis).
+exit status: 0 answered · 1 nothing within the bounds · 2 user error
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, f"cnncalc solve: error: {message}\n  hint: see `cnncalc solve --help`\n")
+
+
+def _ints(text: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(x) for x in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected integers separated by commas, got {text!r}") from None
+    if any(v < 1 for v in values):
+        raise argparse.ArgumentTypeError(f"dilations must be ≥ 1, got {text!r}")
+    return values
+
+
+def _parsers() -> dict[str, argparse.ArgumentParser]:
+    size = _Parser(
+        prog="cnncalc solve",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="List the (kernel, stride, padding, dilation) that take an input size to an output "
+        "size; `solve same` and `solve undo` for 'same' padding and transposed convs.",
+    )
+    size.add_argument("input", type=int, help="input size on one spatial axis")
+    size.add_argument("output", type=int, help="the output size wanted")
+    size.add_argument("--max-kernel", type=int, default=11, help="largest kernel tried (default 11)")
+    size.add_argument("--dilation", type=_ints, default=(1,), help="dilations to try, e.g. 1,2,3 (default 1)")
+    size.add_argument("--max-padding", type=int, help="largest padding tried (default ⌊f_eff/2⌋)")
+    size.add_argument("--max-stride", type=int, help="largest stride listed")
+    size.add_argument("--limit", type=int, default=20, help="print at most this many (default 20; 0: all)")
+    same = _Parser(prog="cnncalc solve same", description="The padding that keeps the size (⌈i/s⌉ for stride s).")
+    undo_p = _Parser(
+        prog="cnncalc solve undo",
+        description="The transposed convolution (kernel, stride, padding, output_padding) that "
+        "takes a convolution's output size back to its input size.",
+    )
+    for p in (same, undo_p):
+        p.add_argument("--kernel", "-k", type=int, required=True)
+        p.add_argument("--stride", "-s", type=int, default=1)
+        p.add_argument("--dilation", "-d", type=int, default=1)
+    same.add_argument("--input", "-i", type=int, help="input size (needed for stride > 1)")
+    undo_p.add_argument("--input", "-i", type=int, required=True)
+    undo_p.add_argument("--padding", "-p", type=int, default=0)
+    for p in (size, same, undo_p):
+        p.add_argument("-f", "--format", default="text", choices=("text", "json"))
+    return {"size": size, "same": same, "undo": undo_p}
+
+
+def _combo_lines(combos: list[Combo], limit: int) -> list[str]:
+    shown = combos if limit <= 0 else combos[:limit]
+    transposed = any(c.output_padding is not None for c in shown)
+    head = ["kernel", "stride", "padding"] + (["out_pad"] if transposed else []) + ["dilation", "output"]
+    rows = []
+    for c in shown:
+        cells = [str(c.kernel), str(c.stride), str(c.padding)]
+        cells += [str(c.output_padding)] if transposed else []
+        extra = f"  ({c.unused} last input position(s) unused)" if c.unused else ""
+        rows.append(cells + [str(c.dilation), c.output.explain() + extra])
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+    lines = ["  " + "  ".join(x.ljust(w) for x, w in zip(r, widths)).rstrip() for r in [head, *rows]]
+    if len(combos) > len(shown):
+        lines.append(f"  … {len(combos) - len(shown)} more (raise --limit, or 0 for all)")
+    return lines
+
+
+def _run_size(a: argparse.Namespace) -> tuple[int, Any, str]:
+    grow = a.output > a.input + 1
+    if grow:
+        combos = solve_transposed(
+            a.input, a.output, max_kernel=a.max_kernel, dilations=a.dilation, max_padding=a.max_padding
+        )
+    else:
+        combos = solve_size(
+            a.input,
+            a.output,
+            max_kernel=a.max_kernel,
+            dilations=a.dilation,
+            max_padding=a.max_padding,
+            max_stride=a.max_stride,
+        )
+    what = "transposed convolutions" if grow else "convolution/pooling windows"
+    bounds = f"kernel ≤ {a.max_kernel}, dilation {','.join(map(str, a.dilation))}, padding ≤ " + (
+        str(a.max_padding) if a.max_padding is not None else ("f_eff − 1" if grow else "⌊f_eff/2⌋")
+    )
+    if not combos:
+        text = f"no {what} take {a.input} to {a.output} within the bounds ({bounds})"
+        return 1, {"input": a.input, "output": a.output, "combinations": []}, text
+    lines = [f"{a.input} → {a.output}: {len(combos)} {what}, smallest kernel first ({bounds})"]
+    lines += _combo_lines(combos, a.limit)
+    data = {"input": a.input, "output": a.output, "transposed": grow, "combinations": [c.as_dict() for c in combos]}
+    return 0, data, "\n".join(lines)
+
+
+def _run_same(a: argparse.Namespace) -> tuple[int, Any, str]:
+    r = same_padding(a.kernel, stride=a.stride, dilation=a.dilation, i=a.input)
+    data = {
+        "kernel": r.kernel,
+        "stride": r.stride,
+        "dilation": r.dilation,
+        "padding": list(r.pads),
+        "symmetric": r.symmetric,
+        "message": r.message,
+        "formula": r.output.explain() if r.output is not None else None,
+    }
+    text = r.message + (f"\n  {r.output.explain()}" if r.output is not None else "")
+    return 0, data, text
+
+
+def _run_undo(a: argparse.Namespace) -> tuple[int, Any, str]:
+    u = undo(a.input, kernel=a.kernel, stride=a.stride, padding=a.padding, dilation=a.dilation)
+    text = (
+        f"conv_transpose kernel={u.kernel} stride={u.stride} padding={u.padding} "
+        f"output_padding={u.output_padding}"
+        + (f" dilation={u.dilation}" if u.dilation > 1 else "")
+        + f" takes {u.forward} back to {u.input}\n  conv:      {u.forward_formula.explain()}"
+        f"\n  transpose: {u.back_formula.explain()}"
+    )
+    data = {
+        "input": u.input,
+        "conv_output": u.forward,
+        "kernel": u.kernel,
+        "stride": u.stride,
+        "padding": u.padding,
+        "dilation": u.dilation,
+        "output_padding": u.output_padding,
+        "conv_formula": u.forward_formula.explain(),
+        "transpose_formula": u.back_formula.explain(),
+    }
+    return 0, data, text
+
+
+def main(argv: list[str]) -> int:
+    """Run ``cnncalc solve`` with the arguments after the subcommand; returns the exit status."""
+    parsers = _parsers()
+    mode = argv[0] if argv and argv[0] in ("same", "undo") else "size"
+    args = parsers[mode].parse_args(argv[1:] if mode != "size" else argv)
+    run = {"size": _run_size, "same": _run_same, "undo": _run_undo}[mode]
+    try:
+        status, data, text = run(args)
+    except CnnCalcError as err:
+        print(f"cnncalc solve: error: {err}", file=sys.stderr)
+        return 2
+    print(json.dumps(data, indent=2, ensure_ascii=False) if args.format == "json" else text)
+    return status
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main(sys.argv[1:]))

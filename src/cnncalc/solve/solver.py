@@ -1,0 +1,229 @@
+"""Solve for hyper-parameters: which window takes one size to another, "same" padding, undoing a conv.
+
+All pure functions of integers, on one spatial axis; each answer is verified by the core's own shape
+arithmetic (kinds/window.py for convolution and pooling, ConvTranspose for transposed convolution)
+before it is returned, so a proposed combination always gives the requested size.
+
+>>> [(c.kernel, c.stride, c.padding) for c in solve_size(224, 112, max_kernel=3)]
+[(1, 2, 0), (2, 2, 0), (3, 2, 1)]
+>>> same_padding(3, stride=1).pads, same_padding(4, stride=1).symmetric
+((1, 1), False)
+>>> u = undo(224, kernel=3, stride=2, padding=1)
+>>> (u.forward, u.kernel, u.stride, u.padding, u.output_padding)
+(112, 3, 2, 1, 1)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import ArgumentError
+from ..expr import Quantity
+from ..kinds.conv import ConvTranspose
+from ..kinds.window import Window
+from ..kinds.window import same_padding as tf_same_padding
+from ..shape import Shape
+
+
+@dataclass(frozen=True)
+class Combo:
+    """A (kernel, stride, padding, dilation) — and output_padding for a transposed conv — with its formula."""
+
+    kernel: int
+    stride: int
+    padding: int
+    dilation: int
+    output: Quantity
+    #: input positions no window reaches (0: every position used)
+    unused: int = 0
+    output_padding: int | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {
+            "kernel": self.kernel,
+            "stride": self.stride,
+            "padding": self.padding,
+            "dilation": self.dilation,
+            "output": self.output.value,
+            "formula": self.output.explain(),
+            "unused_input_positions": self.unused,
+        }
+        if self.output_padding is not None:
+            out["output_padding"] = self.output_padding
+        return out
+
+
+def _positive(name: str, value: int, least: int = 1) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        raise ArgumentError(f"{name} must be an integer ≥ {least}, got {value!r}")
+
+
+def window_output(i: int, kernel: int, stride: int, padding: int, dilation: int = 1) -> Quantity:
+    """The core's output length for a conv/pool window on one axis of length i."""
+    w = Window.resolve((i, i), (kernel, kernel), (stride, stride), (dilation, dilation), padding)
+    return w.steps()[0][1]  # the H axis of a square 2-D window: named H, f, s, p as a user writes them
+
+
+def _strides(n: int, o: int) -> range:
+    """Strides s with ⌊n/s⌋ = o − 1: (o − 1)·s ≤ n < o·s."""
+    if o == 1:
+        return range(n + 1, n + 2)  # the smallest stride that leaves one window; any larger works too
+    return range(n // o + 1, n // (o - 1) + 1)
+
+
+def solve_size(
+    i: int,
+    o: int,
+    *,
+    max_kernel: int = 11,
+    dilations: tuple[int, ...] = (1,),
+    max_padding: int | None = None,
+    max_stride: int | None = None,
+) -> list[Combo]:
+    """Every (kernel, stride, padding, dilation) of a conv/pool window taking length i to o, smallest kernel first.
+
+    Bounded: kernel ≤ max_kernel, padding ≤ max_padding (default ⌊f_eff/2⌋, PyTorch's pooling limit and
+    the most a sensible convolution uses), stride ≤ max_stride. For o = 1 only the smallest such stride is
+    listed (every larger one gives 1 too).
+    """
+    for name, v in (("input size", i), ("output size", o), ("max kernel", max_kernel)):
+        _positive(name, v)
+    found: list[Combo] = []
+    for k in range(1, max_kernel + 1):
+        for d in sorted(set(dilations)):
+            if d > 1 and k == 1:
+                continue
+            eff = d * (k - 1) + 1
+            top = eff // 2 if max_padding is None else max_padding
+            for p in range(top + 1):
+                n = i + 2 * p - eff
+                if n < 0:
+                    continue
+                for s in _strides(n, o):
+                    if max_stride is not None and s > max_stride:
+                        break
+                    found.append(_verified(i, o, k, s, p, d))
+    return sorted(found, key=lambda c: (c.kernel, c.dilation, c.stride, c.padding))
+
+
+def _verified(i: int, o: int, k: int, s: int, p: int, d: int) -> Combo:
+    out = window_output(i, k, s, p, d)
+    if out.value != o:  # the enumeration and the core disagree: a bug, never a silent wrong answer
+        raise AssertionError(f"solve: f={k} s={s} p={p} d={d} gives {out.value}, not {o}")
+    w = Window.resolve((i,), (k,), (s,), (d,), p)
+    unused = max((i + 2 * p - w.effective_kernel[0]) % s - p, 0)
+    return Combo(k, s, p, d, out, unused)
+
+
+def solve_transposed(
+    i: int,
+    o: int,
+    *,
+    max_kernel: int = 11,
+    dilations: tuple[int, ...] = (1,),
+    max_padding: int | None = None,
+) -> list[Combo]:
+    """Every (kernel, stride, padding, output_padding, dilation) of a transposed conv taking i to o."""
+    _positive("input size", i)
+    _positive("output size", o)
+    found: list[Combo] = []
+    for k in range(1, max_kernel + 1):
+        for d in sorted(set(dilations)):
+            eff = d * (k - 1) + 1
+            for p in range(((eff - 1) if max_padding is None else max_padding) + 1):
+                for s in range(1, (o + 2 * p) // max(i - 1, 1) + 2):
+                    op = o - ((i - 1) * s - 2 * p + eff)
+                    if 0 <= op < max(s, d):
+                        found.append(_verified_transposed(i, o, k, s, p, d, op))
+    return sorted(found, key=lambda c: (c.kernel, c.dilation, c.stride, c.padding))
+
+
+def _verified_transposed(i: int, o: int, k: int, s: int, p: int, d: int, op: int) -> Combo:
+    layer = ConvTranspose(1, k, stride=s, padding=p, dilation=d, output_padding=op, ndim=2)
+    comp = layer.compute((Shape((i, i, 1), spatial=2),), "torch")
+    if comp.output.dims[0] != o:
+        raise AssertionError(f"solve: transposed f={k} s={s} p={p} op={op} gives {comp.output.dims[0]}, not {o}")
+    return Combo(k, s, p, d, comp.shape_steps[0][1], 0, op)
+
+
+@dataclass(frozen=True)
+class SamePadding:
+    """The padding that keeps the size ("same": ⌈i/s⌉ for stride s), or why no symmetric one exists."""
+
+    kernel: int
+    stride: int
+    dilation: int
+    pads: tuple[int, int]
+    symmetric: bool
+    output: Quantity | None
+    message: str
+
+
+def same_padding(kernel: int, *, stride: int = 1, dilation: int = 1, i: int | None = None) -> SamePadding:
+    """The padding that gives output ⌈i/s⌉ (i for stride 1): symmetric p if one exists, else (before, after)."""
+    for name, v in (("kernel", kernel), ("stride", stride), ("dilation", dilation)):
+        _positive(name, v)
+    eff = dilation * (kernel - 1) + 1
+    if stride == 1:
+        sym = [(eff - 1) // 2] if (eff - 1) % 2 == 0 else []
+        why = f"the effective kernel d·(f − 1) + 1 = {eff} is even, so the total padding {eff - 1} is odd"
+        before, after = (eff - 1) // 2, eff - 1 - (eff - 1) // 2
+    elif i is None:
+        raise ArgumentError(
+            "with stride > 1 the padding that keeps the size depends on the input size",
+            hint="give the input size (--input N)",
+        )
+    else:
+        target = -(-i // stride)
+        sym = [p for p in range(eff) if window_output(i, kernel, stride, p, dilation).value == target][:1]
+        why = f"no padding p on both sides gives ⌈{i}/{stride}⌉ = {target}"
+        before, after = tf_same_padding(i, eff, stride)
+    if sym:
+        p = sym[0]
+        out = window_output(i, kernel, stride, p, dilation) if i is not None else None
+        size = f" ({i} → {out.value})" if out is not None else ""
+        return SamePadding(
+            kernel, stride, dilation, (p, p), True, out, f"padding={p} on each side keeps the size{size}"
+        )
+    return SamePadding(
+        kernel,
+        stride,
+        dilation,
+        (before, after),
+        False,
+        None,
+        f"no symmetric padding keeps the size: {why}; pad ({before}, {after}), the extra pixel "
+        "at the end, as TF/Keras 'same' and PyTorch padding='same' do",
+    )
+
+
+@dataclass(frozen=True)
+class Undo:
+    """The transposed conv that takes a conv's output size back to its input size."""
+
+    input: int
+    forward: int
+    kernel: int
+    stride: int
+    padding: int
+    dilation: int
+    output_padding: int
+    forward_formula: Quantity
+    back_formula: Quantity
+
+
+def undo(i: int, *, kernel: int, stride: int = 1, padding: int = 0, dilation: int = 1) -> Undo:
+    """The (kernel, stride, padding, output_padding) of a transposed conv that undoes a conv's size change.
+
+    Same kernel, stride, padding and dilation; output_padding = (i + 2p − d·(f − 1) − 1) mod s picks the
+    input size back out of the s sizes the conv maps to the same output.
+    """
+    for name, v in (("input", i), ("kernel", kernel), ("stride", stride), ("dilation", dilation)):
+        _positive(name, v)
+    _positive("padding", padding, 0)
+    w = Window.resolve((i, i), (kernel, kernel), (stride, stride), (dilation, dilation), padding)
+    w.check()
+    fwd = w.steps()[0][1]
+    op = (i + 2 * padding - w.effective_kernel[0]) % stride
+    back = _verified_transposed(fwd.value, i, kernel, stride, padding, dilation, op)
+    return Undo(i, fwd.value, kernel, stride, padding, dilation, op, fwd, back.output)
