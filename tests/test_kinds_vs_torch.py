@@ -14,7 +14,6 @@ import pytest
 torch = pytest.importorskip("torch")
 from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
-from torch import nn  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
@@ -40,6 +39,7 @@ from cnncalc.layers import (  # noqa: E402
     Upsample,
     ZeroPad,
 )
+from torch import nn  # noqa: E402
 
 META = torch.device("meta")
 
@@ -191,7 +191,7 @@ def test_pooling_matches_torch_including_ceil_mode(case: dict[str, Any]) -> None
         with pytest.raises(cc.ShapeError):
             compute(layer, shape)
         return
-    assert compute(layer, shape).output.dims == channels_last(m(x))
+    assert compute(layer, shape).output.dims == channels_last(y)
 
 
 def test_pool_padding_limit_uses_the_kernel_not_the_dilated_kernel() -> None:

@@ -19,7 +19,6 @@ from typing import Any, Literal
 
 from .kinds.base import RFRule, RFStep
 
-
 Number = Fraction | int  # ints until a transposed layer makes a jump fractional
 
 
