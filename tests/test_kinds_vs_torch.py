@@ -14,6 +14,7 @@ import pytest
 torch = pytest.importorskip("torch")
 from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
+from torch import nn  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
@@ -39,7 +40,6 @@ from cnncalc.layers import (  # noqa: E402
     Upsample,
     ZeroPad,
 )
-from torch import nn  # noqa: E402
 
 META = torch.device("meta")
 
