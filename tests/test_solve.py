@@ -137,7 +137,7 @@ def test_pytorch_agrees_on_a_sample() -> None:
 def test_cli(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["224", "112", "--limit", "3"]) == 0
     out = capsys.readouterr().out
-    assert "224 → 112" in out and "⌊(H + (2·p) − f)/s⌋ + 1 = ⌊(224 + (2·1) − 3)/2⌋ + 1 = 112" in out
+    assert "224 → 112" in out and "⌊(H + 2·p − f)/s⌋ + 1 = ⌊(224 + 2·1 − 3)/2⌋ + 1 = 112" in out
     assert "more (raise --limit" in out
     assert main(["224", "112", "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)

@@ -61,10 +61,10 @@ class Expr:
         return Sum((_lift(other), Neg(self)))
 
     def __mul__(self, other: Operand) -> Expr:
-        return Product((self, _lift(other)))
+        return Product(_factors(self) + _factors(_lift(other)))
 
     def __rmul__(self, other: Operand) -> Expr:
-        return Product((_lift(other), self))
+        return Product(_factors(_lift(other)) + _factors(self))
 
     def __floordiv__(self, other: Operand) -> Expr:
         return Floor(self, _lift(other))
@@ -123,9 +123,25 @@ class Neg(Expr):
         return "−" + _wrap(self.x, filled, _MUL)
 
 
+def _factors(x: Expr) -> tuple[Expr, ...]:
+    """A product's factors, flattened, so that f·f·d is one product of three names."""
+    return x.factors if isinstance(x, Product) else (x,)
+
+
 def _wrap(x: Expr, filled: bool, at_least: int) -> str:
     text = x.render(filled)
     return f"({text})" if x.strength < at_least else text
+
+
+def _boxed(t: Expr) -> bool:
+    """Whether a product inside a sum gets parentheses, as the article writes ((f·f·d) + 1)·k.
+
+    Only a product of plain names and numbers is boxed; a coefficient times one name (2·p) and a product
+    holding a sum (d·(f − 1)) read well bare: H + 2·p − d·(f − 1).
+    """
+    if not isinstance(t, Product) or any(not isinstance(f, (Num, Var)) for f in t.factors):
+        return False
+    return not (len(t.factors) == 2 and isinstance(t.factors[0], Num))
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +162,7 @@ class Sum(Expr):
             if isinstance(t, Neg):
                 parts.append(" − " + _wrap(t.x, filled, _ATOM if t.x.strength == _ADD else _MUL))
                 continue
-            text = _wrap(t, filled, _ATOM) if isinstance(t, Product) else _wrap(t, filled, _ADD)
+            text = _wrap(t, filled, _ATOM) if _boxed(t) else _wrap(t, filled, _ADD)
             parts.append(text if i == 0 else " + " + text)
         return "".join(parts)
 
