@@ -23,18 +23,7 @@ from cnncalc.budget import Budget, parse_bytes, parse_count
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "golden" / "article_table.txt"
-ARTICLE_CNN = """\
-# the article's network
-network article
-input 32x32x3
-CONV1: conv 8 f=5 s=1
-POOL1: maxpool f=2 s=2
-CONV2: conv 16 f=5 s=1
-POOL2: maxpool f=2 s=2
-FC3:   dense 120
-FC4:   dense 84
-Softmax: dense 10 softmax
-"""
+ARTICLE_CNN = (ROOT / "examples" / "article.cnn").read_text(encoding="utf-8")
 #: (layer, shape, size, params) of the article's table, read from the article's text
 ARTICLE = [tuple(line.split("\t")[1:]) for line in GOLDEN.read_text(encoding="utf-8").splitlines()[1:]]
 

@@ -9,6 +9,7 @@ line and a caret, and whatever it accepts must write back (dump) to text that pa
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -17,17 +18,7 @@ from cnncalc import CnnCalcError, ParseError
 from cnncalc.textformat import dump, parse
 
 SEEDS = [
-    """# the article's network
-network article
-input 32x32x3
-CONV1: conv 8 f=5 s=1
-POOL1: maxpool f=2 s=2
-CONV2: conv 16 f=5 s=1
-POOL2: maxpool f=2 s=2
-FC3:   dense 120
-FC4:   dense 84
-Softmax: dense 10 softmax
-""",
+    (Path(__file__).resolve().parents[1] / "examples" / "article.cnn").read_text(encoding="utf-8"),
     """input 16x16x32
 c1: conv 32 3 p=1 bias=false
 bn1: batchnorm
