@@ -19,6 +19,8 @@ The core uses the standard library only; framework adapters are imported lazily.
 
 from __future__ import annotations
 
+from typing import Any
+
 from . import layers
 from .analysis import Result, Row, Totals, analyze
 from .check import check
@@ -39,6 +41,15 @@ from .network import Graph, Network, Node, Source
 from .shape import Shape
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    """``cnncalc.from_torch`` imports the PyTorch adapter (and torch) only when first used."""
+    if name == "from_torch":
+        from .adapters.torch import from_torch
+
+        return from_torch
+    raise AttributeError(f"module 'cnncalc' has no attribute {name!r}")
 
 __all__ = [
     "KINDS", "ArgumentError", "CnnCalcError", "Conventions", "Graph", "GraphError", "Layer", "MergeError",

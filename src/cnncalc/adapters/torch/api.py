@@ -1,0 +1,207 @@
+"""``from_torch``: a PyTorch model's table, from one forward pass on the meta device.
+
+Nothing of the size of the activations or the weights is allocated: the model's parameters and
+buffers are swapped for meta tensors for the call (``torch.func.functional_call``), or the model
+already lives on the meta device. Afterwards the model is as it was: same device, parameters,
+training flags, and no hooks left.
+"""
+
+from __future__ import annotations
+
+import gc
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+from torch.utils._pytree import tree_leaves, tree_map
+
+from ...analysis import Result, Row, Totals
+from ...conventions import DTYPE_BYTES, Conventions
+from ...errors import ArgumentError, CnnCalcError, UnsupportedError
+from ...receptive import ReceptiveField
+from .rows import RowMaker, orphans, ownership
+from .trace import Counter, Tracer
+
+
+def from_torch(
+    model: nn.Module,
+    input_size: Sequence[int] | Sequence[Sequence[int]] | None = None,
+    example_inputs: Any = None,
+    conventions: Conventions | None = None,
+    depth: int | None = None,
+    *,
+    dtypes: Sequence[torch.dtype] | None = None,
+    partial: bool = False,
+    **forward_kwargs: Any,
+) -> Result:
+    """Analyse a PyTorch model without running it for real.
+
+    ``input_size`` is one shape with the batch axis, e.g. ``(1, 3, 224, 224)``, or a list of shapes
+    for several inputs (float32 unless ``dtypes`` says otherwise); ``example_inputs`` is a tensor,
+    a tuple of positional inputs or a dict of keyword inputs (only their shapes and dtypes are
+    used). Extra keyword arguments are passed to ``forward``. ``partial=True`` keeps the rows traced
+    before an operator that cannot run on meta (e.g. detection's NMS) instead of raising.
+    ``depth`` keeps the rows down to that nesting level (containers roll up what they hide),
+    like torchinfo's.
+
+    >>> r = from_torch(nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU()), input_size=(1, 3, 32, 32))
+    >>> r.totals.params, r.totals.macs, r["0"].output_shape.show("chw")
+    (224, 194400, '(8, 30, 30)')
+    """
+    args, kwargs = _example(input_size, example_inputs, dtypes)
+    kwargs.update({k: _to_meta(v) for k, v in forward_kwargs.items()})
+    return analyze_module(model, args, kwargs, conventions or Conventions(layout="chw"), depth, partial=partial)
+
+
+def _example(input_size: Any, example_inputs: Any, dtypes: Sequence[torch.dtype] | None
+             ) -> tuple[list[Any], dict[str, Any]]:
+    if (input_size is None) == (example_inputs is None):
+        raise ArgumentError("give exactly one of input_size and example_inputs",
+                            hint="e.g. input_size=(1, 3, 224, 224)")
+    if input_size is not None:
+        sizes = [input_size] if all(isinstance(d, int) for d in input_size) else list(input_size)
+        kinds = list(dtypes) if dtypes is not None else [torch.float32] * len(sizes)
+        if len(kinds) != len(sizes):
+            raise ArgumentError(f"{len(sizes)} input sizes but {len(kinds)} dtypes")
+        return [torch.empty(tuple(s), dtype=d, device="meta") for s, d in zip(sizes, kinds)], {}
+    if isinstance(example_inputs, dict):
+        return [], {k: _to_meta(v) for k, v in example_inputs.items()}
+    if isinstance(example_inputs, (tuple, list)):
+        return [_to_meta(v) for v in example_inputs], {}
+    return [_to_meta(example_inputs)], {}
+
+
+def _to_meta(value: Any) -> Any:
+    return tree_map(lambda t: torch.empty_like(t, device="meta") if isinstance(t, Tensor) else t, value)
+
+
+def _meta_state(model: nn.Module) -> dict[str, Tensor] | None:
+    """Meta stand-ins for every parameter and buffer, or None when the model is on meta already."""
+    named = list(model.named_parameters()) + list(model.named_buffers())
+    if all(t.is_meta for _, t in named):
+        return None
+    return {name: torch.empty_like(t, device="meta") for name, t in named}
+
+
+def _run(model: nn.Module, tracer: Tracer, args: list[Any], kwargs: dict[str, Any], partial: bool) -> str | None:
+    """Run the traced forward; with ``partial``, a failure on meta stops the trace instead (its message)."""
+    state = _meta_state(model)
+    stopped: str | None = None
+    flags = [(m, m.training) for m in model.modules()]
+    try:
+        model.eval()
+        with tracer.hooks(), torch.no_grad(), Counter(tracer):
+            if state is None:
+                model(*args, **kwargs)
+            else:
+                torch.func.functional_call(model, state, tuple(args), kwargs, tie_weights=True, strict=False)
+    except CnnCalcError:
+        raise
+    except Exception as err:  # a model that cannot run on meta: say which operator
+        if not partial:
+            raise _unsupported(model, err) from err
+        stopped = _unsupported(model, err).message
+    finally:
+        for m, flag in flags:
+            m.training = flag
+    if tracer.error is not None:
+        raise tracer.error
+    return stopped
+
+
+def _unsupported(model: nn.Module, err: Exception) -> CnnCalcError:
+    text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    op = re.search(r"aten::(\w+)|aten\.(\w+)|torch\.(\w+)\(\)", str(err))
+    name = type(model).__name__
+    if op:
+        which = op.group(1) or op.group(2) or op.group(3)
+        return UnsupportedError(f"{name}'s forward fails on the meta device at operator aten::{which}: {text}",
+                                hint="the operator needs real data (e.g. NMS, nonzero, .item()); analyse the part "
+                                     "of the model before it, or keep the rows before it with from_torch(…, "
+                                     "partial=True)")
+    return UnsupportedError(f"{name}'s forward fails on the meta device: {type(err).__name__}: {text}",
+                            hint="check --input (shapes, dtype :int64 for token ids) and the model's kwargs")
+
+
+def analyze_module(model: nn.Module, args: list[Any], kwargs: dict[str, Any], conventions: Conventions,
+                   depth: int | None = None, name: str | None = None, partial: bool = False) -> Result:
+    """Trace the model on meta inputs and build the Result (rows, totals, conventions).
+
+    ``partial``: when the forward cannot run on meta (detection post-processing: NMS, nonzero),
+    keep the rows traced before the failure and say so in the warnings, instead of raising.
+    The cyclic garbage collector is paused meanwhile: the trace makes many small objects and no
+    cycles, and a full collection over a large model's objects costs more than the analysis.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _analyze_module(model, args, kwargs, conventions, depth, name, partial)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _analyze_module(model: nn.Module, args: list[Any], kwargs: dict[str, Any], conventions: Conventions,
+                    depth: int | None, name: str | None, partial: bool) -> Result:
+    if not isinstance(model, nn.Module):
+        raise ArgumentError(f"expected a torch.nn.Module, got {type(model).__name__}")
+    tensors = [t for t in tree_leaves((args, kwargs)) if isinstance(t, Tensor)]
+    if not tensors:
+        raise ArgumentError("the model needs at least one input tensor", hint="give input_size or example_inputs")
+    conv = _conventions(model, conventions, tensors[0])
+    tracer = Tracer(model, conv.counting)
+    owners = ownership(tracer)
+    for t in tensors:
+        spatial = t.dim() - 2 if t.dim() >= 3 and t.is_floating_point() else 0
+        tracer.set_field(t, ReceptiveField.at_input(spatial))
+    stopped = _run(model, tracer, args, kwargs, partial)
+    maker = RowMaker(tracer, owners, conv, orphans=orphans(tracer))
+    for label, t in _input_names(args, kwargs):
+        maker.input_row(label, t)
+    for root in tracer.roots:
+        maker.emit(root, 0 if root.atomic else -1)
+    rows = tuple(maker.rows)
+    totals = _totals(rows, owners)
+    shown = rows if depth is None else tuple(r for r in rows if r.depth <= depth)
+    warnings = tuple(f"{r.name}: {w}" for r in shown for w in r.warnings)
+    if stopped:
+        warnings += (f"partial: {stopped}; the rows after it are missing (modules not reached: parameters only)",)
+    return Result(name or type(model).__name__, shown, totals, conv, warnings)
+
+
+def _conventions(model: nn.Module, conventions: Conventions, first: Tensor) -> Conventions:
+    batch = int(first.shape[0]) if first.dim() >= 1 and first.shape[0] > 0 else 1
+    dtype = next((str(p.dtype).replace("torch.", "") for p in model.parameters() if p.is_floating_point()),
+                 conventions.dtype)
+    return conventions.but(batch=batch, counting="torch", dtype=dtype if dtype in DTYPE_BYTES else conventions.dtype)
+
+
+def _input_names(args: list[Any], kwargs: dict[str, Any]) -> list[tuple[str, Tensor]]:
+    out: list[tuple[str, Tensor]] = []
+    pos = [t for t in tree_leaves(args) if isinstance(t, Tensor)]
+    for i, t in enumerate(pos):
+        out.append(("input" if len(pos) == 1 and not kwargs else f"input.{i}", t))
+    for key, value in kwargs.items():
+        leaves = [t for t in tree_leaves(value) if isinstance(t, Tensor)]
+        out += [(key if len(leaves) == 1 else f"{key}.{j}", t) for j, t in enumerate(leaves)]
+    return out
+
+
+def _totals(rows: tuple[Row, ...], owners: dict[int, Any]) -> Totals:
+    leaves = [r for r in rows if not r.is_container and r.kind != "input"]
+    inputs = [r for r in rows if r.kind == "input"]
+    trainable = sum(r.trainable.value for r in leaves)
+    frozen = sum(r.non_trainable.value for r in leaves)
+    train_bytes = sum(t.numel() * t.element_size() for o in owners.values() for _, t in o.params if t.requires_grad)
+    state_bytes = sum(t.numel() * t.element_size() for o in owners.values() for _, t in o.buffers)
+    param_bytes = sum(r.param_bytes for r in leaves)
+    act_bytes = sum(r.activation_bytes for r in leaves)
+    return Totals(
+        params=trainable + frozen, trainable_params=trainable, non_trainable_params=frozen,
+        state=sum(r.state.value for r in leaves), macs=sum(r.macs.value for r in leaves),
+        flops=sum(r.flops.value for r in leaves), activations=sum(r.activations.value for r in leaves),
+        input_size=sum(r.activations.value for r in inputs), param_bytes=param_bytes, state_bytes=state_bytes,
+        activation_bytes=act_bytes, training_bytes=param_bytes + 3 * train_bytes + state_bytes + act_bytes,
+    )

@@ -1,0 +1,297 @@
+"""One forward pass on the meta device, watched at two levels.
+
+Module hooks keep a stack of calls (a tree in execution order); a TorchDispatchMode sees every
+aten operator and charges its MACs (counter.py) to the innermost call on the stack. Modules in
+the mapping table are computed by their core kind as soon as they return, and their outputs'
+receptive fields follow from the core's rule; operators outside mapped modules carry receptive
+fields forward (point-wise ops and concatenation keep the widest; anything else loses track).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils._pytree import tree_leaves
+
+from ...errors import ArgumentError, CnnCalcError, ShapeError
+from ...kinds.base import Computed, Counting, Layer
+from ...receptive import ReceptiveField
+from ...shape import Shape
+from .counter import macs_of
+from .mapping import Mapped, NotMapped, lookup
+
+UNKNOWN = ReceptiveField("unknown", note="not tracked through this operation")
+
+
+class ModelMismatchError(CnnCalcError):
+    """The core's formulas disagree with what PyTorch measured for a module (a bug to report)."""
+
+
+@dataclass(eq=False)
+class Call:
+    """One call of one module: its tensors, the core's numbers if mapped, and the work charged to it."""
+
+    module: nn.Module
+    path: str
+    number: int
+    parent: Call | None
+    atomic: bool
+    inputs: list[Tensor] = field(default_factory=list)
+    outputs: list[Tensor] = field(default_factory=list)
+    children: list[Call] = field(default_factory=list)
+    #: counted by the dispatch mode: MACs and calls per operator name, element-wise output elements
+    op_macs: dict[str, int] = field(default_factory=dict)
+    op_calls: dict[str, int] = field(default_factory=dict)
+    elementwise: int = 0
+    produced: int = 0
+    last_output: Tensor | None = None
+    layer: Layer | None = None
+    computed: Computed | None = None
+    shapes: tuple[Shape, ...] = ()
+    output_shape: Shape | None = None
+    leading: int = 1
+    unmodelled: str | None = None
+    rf_in: ReceptiveField = UNKNOWN
+    rf_out: ReceptiveField = UNKNOWN
+    view: Any = None
+
+    @property
+    def counted_macs(self) -> int:
+        return sum(self.op_macs.values())
+
+    @property
+    def name(self) -> str:
+        base = self.path or "model"
+        return base if self.number == 1 else f"{base}#{self.number}"
+
+
+def _type_name(module: nn.Module) -> str:
+    return type(module).__name__
+
+
+class Tracer:
+    """Hooks and counters for one analysis; ``run`` leaves the model as it found it."""
+
+    def __init__(self, model: nn.Module, counting: Counting = "torch") -> None:
+        self.model = model
+        self.counting = counting
+        self.paths: dict[int, str] = {id(m): p for p, m in model.named_modules()}
+        self.atomic: set[int] = set()
+        self.hooked: list[nn.Module] = []
+        self._find_atomic(model)
+        self.stack: list[Call] = []
+        self.roots: list[Call] = []
+        self.calls: dict[int, int] = {}
+        self.fields: dict[int, tuple[Tensor, ReceptiveField]] = {}
+        self.error: CnnCalcError | None = None
+        self._pointwise: dict[Any, bool] = {}
+
+    def _find_atomic(self, root: nn.Module) -> None:
+        """Every module down to the atomic ones (mapped types and leaves), in module order, once each."""
+        seen: set[int] = set()
+        todo = [root]
+        while todo:
+            module = todo.pop()
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            self.hooked.append(module)
+            children = list(module.children())
+            if lookup(module) is not None or not children:
+                self.atomic.add(id(module))
+            else:
+                todo.extend(reversed(children))
+
+    @contextmanager
+    def hooks(self) -> Iterator[None]:
+        """Pre- and post-forward hooks on every module down to the atomic ones, removed even on error."""
+        handles = []
+        try:
+            for m in self.hooked:
+                handles.append(m.register_forward_pre_hook(self._enter, with_kwargs=True))
+                handles.append(m.register_forward_hook(self._leave, always_call=True))
+            yield
+        finally:
+            for h in handles:
+                h.remove()
+
+    def field_of(self, t: Tensor) -> ReceptiveField:
+        entry = self.fields.get(id(t))
+        return entry[1] if entry is not None and entry[0] is t else UNKNOWN
+
+    def set_field(self, t: Tensor, rf: ReceptiveField) -> None:
+        self.fields[id(t)] = (t, rf)
+
+    def _enter(self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        key = id(module)
+        self.calls[key] = self.calls.get(key, 0) + 1
+        parent = self.stack[-1] if self.stack else None
+        call = Call(module, self.paths.get(key, _type_name(module)), self.calls[key], parent, key in self.atomic)
+        call.inputs = [t for t in tree_leaves((args, kwargs)) if isinstance(t, Tensor)]
+        fields = [self.field_of(t) for t in call.inputs if id(t) in self.fields]
+        call.rf_in = ReceptiveField.widest(fields) if fields else UNKNOWN
+        (parent.children if parent is not None else self.roots).append(call)
+        self.stack.append(call)
+        if call.atomic and lookup(module) is not None:
+            self._map_inputs(call, args, kwargs)
+
+    def _leave(self, module: nn.Module, args: tuple[Any, ...], output: Any) -> None:
+        if not self.stack or self.stack[-1].module is not module:
+            return
+        call = self.stack.pop()
+        call.outputs = [t for t in tree_leaves(output) if isinstance(t, Tensor)]
+        if call.computed is not None and call.outputs and self.error is None:
+            try:
+                self._check(call)
+            except CnnCalcError as err:
+                self.error = err
+        if call.computed is not None:
+            call.rf_out = call.rf_in.through(call.computed.rf)
+            for t in call.outputs:
+                self.set_field(t, call.rf_out)
+        elif call.outputs:
+            call.rf_out = self.field_of(call.outputs[0])
+
+    def _map_inputs(self, call: Call, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        entry = lookup(call.module)
+        assert entry is not None
+        try:
+            mapped = entry(call.module)
+        except NotMapped as why:
+            call.unmodelled = f"{_type_name(call.module)} with {why}: no core kind models it"
+            return
+        except ArgumentError as err:
+            call.unmodelled = f"the core rejects {_type_name(call.module)}'s arguments: {err.message}"
+            return
+        tensors = _pick(mapped, args, kwargs)
+        if not tensors:
+            call.unmodelled = "called without a tensor input"
+            return
+        views = [mapped.view(t) for t in tensors]
+        call.shapes = tuple(s for s, _ in views)
+        call.leading = views[0][1]
+        call.layer = mapped.layer
+        try:
+            call.computed = mapped.layer.compute(call.shapes, self.counting)
+        except ShapeError as err:
+            raise err.at_layer(call.name, ", ".join(str(tuple(t.shape)) for t in tensors)) from None
+        except ArgumentError as err:
+            raise err.at_layer(call.name) from None
+        call.view = mapped.view
+
+    def _check(self, call: Call) -> None:
+        """The core's output shape must equal the measured one (parameters are checked in rows.py)."""
+        assert call.computed is not None and call.view is not None
+        shape, _ = call.view(call.outputs[0])
+        call.output_shape = shape
+        if shape.dims != call.computed.output.dims:
+            raise ModelMismatchError(
+                f"module '{call.name}' ({_type_name(call.module)}): the core computes output "
+                f"{call.computed.output.show('chw')} but PyTorch produced {tuple(call.outputs[0].shape)} "
+                f"(batch axis included) from {', '.join(str(tuple(t.shape)) for t in call.inputs[:3])}",
+                hint="please report this with the module's arguments",
+            )
+
+    def on_op(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> None:
+        """Charge one aten call to the innermost module call; carry receptive fields."""
+        call = self.stack[-1] if self.stack else None
+        if call is None:
+            return
+        macs = macs_of(func, args, kwargs, out)
+        name = str(func.overloadpacket.__name__)
+        if macs:
+            call.op_macs[name] = call.op_macs.get(name, 0) + macs
+        if call.computed is not None:
+            return
+        first = out if isinstance(out, Tensor) else next((t for t in tree_leaves(out) if isinstance(t, Tensor)), None)
+        if first is None:
+            return
+        self._carry(func, args, first)
+        if func.is_view:
+            return
+        call.op_calls[name] = call.op_calls.get(name, 0) + 1
+        call.produced += int(first.numel())
+        call.last_output = first
+        if not macs:
+            call.elementwise += int(first.numel())
+
+    def _carry(self, func: Any, args: tuple[Any, ...], out: Tensor) -> None:
+        known = [self.field_of(t) for t in args if isinstance(t, Tensor) and id(t) in self.fields]
+        for a in args:
+            if isinstance(a, (list, tuple)):
+                known += [self.field_of(t) for t in a if isinstance(t, Tensor) and id(t) in self.fields]
+        if not known:
+            return
+        rf = ReceptiveField.widest(known)
+        keeps = self._pointwise.get(func)
+        if keeps is None:
+            keeps = torch.Tag.pointwise in func.tags or func.overloadpacket is torch.ops.aten.cat
+            self._pointwise[func] = keeps
+        self.set_field(out, rf if keeps or rf.status != "local" else UNKNOWN)
+
+
+def _pick(mapped: Mapped, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Tensor]:
+    out: list[Tensor] = []
+    for index, name in mapped.inputs:
+        value = args[index] if index < len(args) else kwargs.get(name)
+        if isinstance(value, Tensor):
+            out.append(value)
+    return out
+
+
+_aten = torch.ops.aten
+#: operators whose meta kernels are slow Python decompositions and whose outputs are fresh tensors:
+#: their output specs are remembered per input signature (normalisation layers repeat a lot)
+MEMO_OPS = {_aten.native_batch_norm.default, _aten._native_batch_norm_legit_no_training.default,
+            _aten._native_batch_norm_legit.default, _aten.native_layer_norm.default,
+            _aten.native_group_norm.default}
+
+
+def _signature(value: Any) -> Any:
+    if isinstance(value, Tensor):
+        return (tuple(value.shape), value.stride(), value.dtype, value.device.type)
+    if isinstance(value, (list, tuple)):
+        return tuple(_signature(v) for v in value)
+    return value
+
+
+def _spec(out: Any) -> Any:
+    if isinstance(out, Tensor):
+        return (tuple(out.shape), out.stride(), out.dtype)
+    return tuple(_spec(o) for o in out)
+
+
+def _rebuild(spec: Any) -> Any:
+    if isinstance(spec[0], tuple) and (not spec[0] or isinstance(spec[0][0], int)) and len(spec) == 3 \
+            and isinstance(spec[2], torch.dtype):
+        return torch.empty_strided(spec[0], spec[1], dtype=spec[2], device="meta")
+    return tuple(_rebuild(s) for s in spec)
+
+
+class Counter(TorchDispatchMode):  # type: ignore[no-untyped-call]
+    """The dispatch-level counter: every aten call is reported to the tracer."""
+
+    def __init__(self, tracer: Tracer) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self.tracer = tracer
+        self.memo: dict[Any, Any] = {}
+
+    def __torch_dispatch__(self, func: Any, types: Any, args: tuple[Any, ...] = (),
+                           kwargs: dict[str, Any] | None = None) -> Any:
+        kwargs = kwargs or {}
+        if func in MEMO_OPS and isinstance(args[0], Tensor) and args[0].is_meta:
+            key = (func, _signature(args), _signature(tuple(sorted(kwargs.items()))))
+            spec = self.memo.get(key)
+            out = _rebuild(spec) if spec is not None else func(*args, **kwargs)
+            if spec is None:
+                self.memo[key] = _spec(out)
+        else:
+            out = func(*args, **kwargs)
+        self.tracer.on_op(func, args, kwargs, out)
+        return out

@@ -1,0 +1,253 @@
+"""from_torch on small models, against PyTorch itself: real CPU forwards, numel(), FlopCounterMode
+on meta, and closed-form formulas from the reference README (not cnncalc's own output)."""
+
+from __future__ import annotations
+
+import pytest
+
+torch = pytest.importorskip("torch")
+torchvision = pytest.importorskip("torchvision")
+
+from torch import nn  # noqa: E402
+from torch.nn import functional as F  # noqa: E402
+from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
+
+from cnncalc import Conventions, UnsupportedError  # noqa: E402
+from cnncalc.adapters.torch import from_torch, mapping  # noqa: E402
+from cnncalc.adapters.torch.trace import ModelMismatchError  # noqa: E402
+
+
+def _flop_counter_macs(model: nn.Module, *inputs: torch.Tensor) -> int:
+    meta = {k: torch.empty_like(v, device="meta") for k, v in
+            list(model.named_parameters()) + list(model.named_buffers())}
+    counter = FlopCounterMode(display=False)
+    with counter:
+        torch.func.functional_call(model, meta, tuple(torch.empty_like(x, device="meta") for x in inputs))
+    return int(counter.get_total_flops() // 2)
+
+
+def _real_shapes(model: nn.Module, x: torch.Tensor) -> dict[str, tuple[int, ...]]:
+    """Output shapes of every module's first call in a real CPU forward (batch axis dropped)."""
+    shapes: dict[str, tuple[int, ...]] = {}
+    handles = []
+    for name, m in model.named_modules():
+        def hook(mod: nn.Module, args: object, out: object, name: str = name) -> None:
+            if isinstance(out, torch.Tensor) and name not in shapes:
+                shapes[name] = tuple(out.shape[1:])
+        handles.append(m.register_forward_hook(hook))
+    with torch.no_grad():
+        model.eval()(x)
+    for h in handles:
+        h.remove()
+    return shapes
+
+
+@pytest.mark.parametrize("name,size", [("resnet18", 64), ("mobilenet_v3_small", 64), ("densenet121", 64),
+                                       ("efficientnet_b0", 64), ("convnext_tiny", 64), ("swin_t", 64),
+                                       ("squeezenet1_0", 64), ("googlenet", 64)])
+def test_per_layer_shapes_equal_a_real_cpu_forward(name: str, size: int) -> None:
+    kw = {"aux_logits": False, "init_weights": False} if name == "googlenet" else {}
+    model = torchvision.models.get_model(name, weights=None, **kw)
+    x = torch.randn(2, 3, size, size)
+    real = _real_shapes(model, x)
+    result = from_torch(model, input_size=(2, 3, size, size))
+    checked = 0
+    for row in result.rows:
+        if row.kind in ("input", "functional") or "#" in row.name or row.name not in real:
+            continue
+        assert row.output_shape.ordered("chw") == real[row.name], row.name
+        checked += 1
+    assert checked > 10
+
+
+def test_model_is_unchanged_and_nothing_is_left() -> None:
+    model = torchvision.models.resnet18()
+    model.train()
+    model.layer1.eval()
+    before = {k: (v, v.clone()) for k, v in model.state_dict(keep_vars=True).items()}
+    flags = [m.training for m in model.modules()]
+    from_torch(model, input_size=(8, 3, 64, 64))
+    assert [m.training for m in model.modules()] == flags
+    after = model.state_dict(keep_vars=True)
+    for k, (obj, copy) in before.items():
+        assert after[k] is obj and after[k].device.type == "cpu" and torch.equal(after[k], copy)
+    for m in model.modules():
+        assert not m._forward_hooks and not m._forward_pre_hooks
+
+
+def test_no_activation_or_weight_memory_at_a_huge_batch() -> None:
+    resource = pytest.importorskip("resource")
+    model = torchvision.models.resnet50()
+    start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    result = from_torch(model, input_size=(4096, 3, 224, 224))  # a real forward would need > 400 GB
+    grown_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - start) / 1024
+    assert result.totals.macs == 4096 * 4_089_184_256
+    assert grown_mib < 200
+
+
+def test_vit_b_16_macs_are_17_564_g() -> None:
+    with torch.device("meta"):
+        model = torchvision.models.vit_b_16()
+    result = from_torch(model, input_size=(1, 3, 224, 224))
+    assert round(result.totals.macs / 1e9, 3) == 17.564
+    assert result.totals.params == 86_567_656
+
+
+@pytest.mark.parametrize("batch_first", [True, False])
+def test_multihead_attention_counted_in_eval_under_no_grad(batch_first: bool) -> None:
+    e, heads, length, n = 64, 4, 10, 3
+    mha = nn.MultiheadAttention(e, heads, batch_first=batch_first).eval()
+    x = torch.randn(n, length, e) if batch_first else torch.randn(length, n, e)
+    with torch.no_grad():
+        result = from_torch(mha, example_inputs=(x, x, x))
+    # README pitfall 9: 4·s·E² for the projections plus 2·s²·E for Q·Kᵀ and A·V, per sequence
+    assert result.totals.macs == n * (4 * length * e * e + 2 * length * length * e)
+    assert result.totals.params == 4 * e * e + 4 * e == sum(p.numel() for p in mha.parameters())
+    assert result.rows[-1].unmodelled is None and result.rows[-1].kind == "attention"
+
+
+class TiedLM(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.emb = nn.Embedding(100, 16)
+        self.body = nn.Linear(16, 16)
+        self.head = nn.Linear(16, 100, bias=False)
+        self.head.weight = self.emb.weight
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        return self.head(torch.relu(self.body(self.emb(ids))))
+
+
+def test_tied_weight_counted_once() -> None:
+    model = TiedLM()
+    result = from_torch(model, input_size=(2, 7), dtypes=[torch.int64])
+    assert result.totals.params == sum(p.numel() for p in model.parameters()) == 100 * 16 + 16 * 16 + 16
+    assert result["head"].params == 0 and result["head"].shares_params_with == "emb"
+    assert result.totals.macs == _flop_counter_macs(model, torch.zeros(2, 7, dtype=torch.int64))
+
+
+def test_conv_transpose_macs_use_the_input_size() -> None:
+    model = nn.ConvTranspose2d(8, 4, 3, stride=2, padding=1, output_padding=1)
+    result = from_torch(model, input_size=(2, 8, 10, 10))
+    assert result.totals.macs == 2 * 8 * 10 * 10 * 4 * 3 * 3  # N·C_in·H_in·W_in·C_out·k·k
+    assert result.totals.macs == _flop_counter_macs(model, torch.zeros(2, 8, 10, 10))
+    assert result.rows[-1].output_shape.ordered("chw") == (4, 20, 20)
+
+
+def test_frozen_layers_are_non_trainable() -> None:
+    model = torchvision.models.resnet18()
+    for p in list(model.conv1.parameters()) + list(model.layer1.parameters()):
+        p.requires_grad_(False)
+    result = from_torch(model, input_size=(1, 3, 64, 64))
+    frozen = sum(p.numel() for p in model.parameters() if not p.requires_grad)
+    assert result.totals.non_trainable_params == frozen > 0
+    assert result.totals.trainable_params == sum(p.numel() for p in model.parameters() if p.requires_grad)
+    assert result["conv1"].trainable.value == 0 and result["conv1"].non_trainable.value == 64 * 3 * 7 * 7
+
+
+class Functional(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.w = nn.Parameter(torch.randn(32, 32))
+        self.proj = nn.Linear(32, 32)
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor, *, scale: float = 1.0) -> torch.Tensor:
+        q = self.proj(x)
+        a = F.scaled_dot_product_attention(q.unflatten(-1, (4, 8)).transpose(1, 2),
+                                           y.unflatten(-1, (4, 8)).transpose(1, 2),
+                                           y.unflatten(-1, (4, 8)).transpose(1, 2))
+        z = a.transpose(1, 2).flatten(2) @ self.w
+        return torch.cat([z + x, F.linear(x, self.w)], dim=-1) * scale
+
+
+def test_work_outside_modules_is_counted() -> None:
+    model = Functional()
+    x, y = torch.randn(2, 5, 32), torch.randn(2, 6, 32)
+    result = from_torch(model, example_inputs=(x, y), scale=2.0)
+    expected_attention = 2 * 4 * 5 * 6 * 8 * 2
+    assert result.totals.macs == 3 * (2 * 5 * 32 * 32) + expected_attention
+    assert result["forward"].kind == "functional" and result["forward"].params == 32 * 32
+    assert result.totals.params == sum(p.numel() for p in model.parameters())
+
+
+def test_dict_inputs_and_keyword_arguments() -> None:
+    model = Functional()
+    x, y = torch.randn(1, 5, 32), torch.randn(1, 6, 32)
+    by_name = from_torch(model, example_inputs={"x": x, "y": y})
+    assert [r.name for r in by_name.rows[:2]] == ["x", "y"]
+    assert by_name.totals.macs == from_torch(model, example_inputs=(x, y)).totals.macs
+
+
+class Scale(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.gamma = nn.Parameter(torch.ones(8))
+        self.register_buffer("offset", torch.zeros(8))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * self.gamma[:, None, None] + self.offset[:, None, None]
+
+
+def test_unmapped_module_is_measured_and_says_why() -> None:
+    model = nn.Sequential(nn.Conv2d(3, 8, 3), Scale())
+    result = from_torch(model, input_size=(1, 3, 10, 10))
+    row = result["1"]
+    assert row.unmodelled is not None and "no entry in the mapping table" in row.unmodelled
+    assert row.params == 8 and row.state.value == 8
+    assert row.output_shape.ordered("chw") == (8, 8, 8)
+
+
+def test_depth_rolls_up_containers_and_keeps_totals() -> None:
+    model = torchvision.models.resnet18()
+    full = from_torch(model, input_size=(1, 3, 64, 64))
+    top = from_torch(model, input_size=(1, 3, 64, 64), depth=0)
+    assert max(r.depth for r in top.rows) == 0 and len(top.rows) < len(full.rows)
+    assert top.totals == full.totals
+    layer1 = top["layer1"]
+    assert layer1.is_container
+    assert layer1.params == sum(p.numel() for p in model.layer1.parameters())
+
+
+def test_buffers_are_state_and_bytes_use_real_dtypes() -> None:
+    model = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8)).half()
+    result = from_torch(model, input_size=(1, 3, 10, 10), dtypes=[torch.float16])
+    params = sum(p.numel() for p in model.parameters())
+    assert result.totals.param_bytes == 2 * params
+    assert result.totals.state == 8 + 8 + 1
+    assert result.totals.state_bytes == 2 * 16 + 8  # num_batches_tracked is int64
+
+
+def test_core_disagreement_is_an_error_naming_the_module(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cnncalc.kinds import Dense
+
+    def wrong(m: nn.Module) -> mapping.Mapped:
+        assert isinstance(m, nn.Linear)
+        return mapping.Mapped(Dense(m.out_features + 1, flatten=False), mapping.plain)
+
+    monkeypatch.setitem(mapping.TABLE, nn.Linear, wrong)
+    with pytest.raises(ModelMismatchError, match=r"module 'fc' \(Linear\).*output"):
+        from_torch(torchvision.models.resnet18(), input_size=(1, 3, 32, 32))
+
+
+def test_meta_failure_names_the_operator() -> None:
+    class Picky(nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return x[torch.nonzero(x > 0, as_tuple=True)]
+
+    with pytest.raises(UnsupportedError, match="aten::nonzero"):
+        from_torch(Picky(), input_size=(4,))
+
+
+def test_receptive_field_follows_the_chain() -> None:
+    model = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(4, 4, 3))
+    result = from_torch(model, input_size=(1, 1, 20, 20), conventions=Conventions(layout="chw"))
+    assert result["3"].receptive_field.size == (8, 8)  # 3 → 4 (pool 2) → 4 + 2·2 = 8
+
+
+def test_recurrent_and_embedding_rows_are_modelled() -> None:
+    model = nn.LSTM(10, 20, num_layers=2, bidirectional=True)
+    result = from_torch(model, input_size=(7, 3, 10))  # sequence-first: (L, N, I)
+    row = result.rows[-1]
+    assert row.unmodelled is None and row.kind == "lstm"
+    assert row.params == sum(p.numel() for p in model.parameters())
+    assert row.output_shape.dims == (7, 40)
