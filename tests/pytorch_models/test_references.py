@@ -26,7 +26,7 @@ def test_torchvision_reference_matches_numel() -> None:
 
 def test_default_input_is_the_weights_crop_size() -> None:
     result = analyze_reference("torchvision:inception_v3", None, {"aux_logits": False, "init_weights": False},
-                               CHW, 0)
+                               CHW, 1)
     assert result.rows[0].output_shape.ordered("chw") == (3, 299, 299)
 
 
@@ -99,7 +99,7 @@ def test_cli_reference_and_error_without_traceback() -> None:
     import sys
 
     ok = subprocess.run([sys.executable, "-m", "cnncalc", "torchvision:resnet18", "--input", "1x3x32x32",
-                         "--depth", "0"], capture_output=True, text=True, timeout=120)
+                         "--depth", "1"], capture_output=True, text=True, timeout=120)
     assert ok.returncode == 0, ok.stderr
     assert "11,689,512" in ok.stdout and "layer1.0.conv1" not in ok.stdout
     bad = subprocess.run([sys.executable, "-m", "cnncalc", "torchvision:resnet81"], capture_output=True, text=True,

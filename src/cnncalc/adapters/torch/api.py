@@ -164,7 +164,7 @@ def _analyze_module(model: nn.Module, args: list[Any], kwargs: dict[str, Any], c
         maker.emit(root, 0 if root.atomic else -1)
     rows = tuple(maker.rows)
     totals = _totals(rows, owners)
-    shown = rows if depth is None else tuple(r for r in rows if r.depth <= depth)
+    shown = rows if depth is None else tuple(r for r in rows if r.depth < depth)  # torchinfo: 1 = children
     warnings = tuple(f"{r.name}: {w}" for r in shown for w in r.warnings)
     if stopped:
         warnings += (f"partial: {stopped}; the rows after it are missing (modules not reached: parameters only)",)
