@@ -169,6 +169,14 @@ def test_lenet5_layers_match_the_paper() -> None:
         assert sum(r.trainable.value for r in parts) == figure, label
 
 
+def test_lenet5_c3_follows_the_papers_connection_table() -> None:
+    """Table I of LeCun et al. 1998: 6 C3 maps see 3 S2 maps, 9 see 4, 1 sees all 6; each S2 map feeds 10."""
+    picks = [n.layer.channels for n in load("lenet5").nodes if n.name.startswith("C3.") and n.name.endswith(".pick")]
+    assert sorted(len(p) for p in picks) == [3] * 6 + [4] * 9 + [6]
+    assert all(sum(m in p for p in picks) == 10 for m in range(6))
+    assert len({frozenset(p) for p in picks}) == 16
+
+
 def test_unet_uses_a_real_crop() -> None:
     net = cnncalc.zoo.load("unet")
     assert [n.layer.kind for n in net.nodes if n.name.startswith("crop")] == ["crop"] * 4
