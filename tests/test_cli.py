@@ -333,3 +333,13 @@ def test_shape_error_names_the_line_and_the_rule(capsys: pytest.CaptureFixture[s
     assert code == 2
     assert err.startswith(f"cnncalc: error: {path}:3:1: layer 'big' on input (28, 28, 8): ")
     assert "28 + 0 + 0 = 28 < 50" in err and "Traceback" not in err
+
+
+def test_a_pickle_file_is_never_unpickled(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    evil = tmp_path / "model.pt"
+    # a pickle whose loading would run code (it would create the file 'pwned'); cnncalc must not open it
+    evil.write_bytes(b"cos\nsystem\n(S'touch " + str(tmp_path / "pwned").encode() + b"'\ntR.")
+    code, _, err = run(capsys, str(evil))
+    assert code == 2
+    assert "saved PyTorch/pickle file: cnncalc does not load it, since unpickling can run arbitrary code" in err
+    assert not (tmp_path / "pwned").exists()

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .errors import CnnCalcError
+from .errors import CnnCalcError, UnsupportedError
 from .network import Network
 
 _REFERENCE = re.compile(r"^(torchvision|timm):\S+$|^\S+\.py:[A-Za-z_]\w*$|^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
@@ -31,6 +31,10 @@ def is_model_reference(source: str) -> bool:
     return bool(_REFERENCE.match(source))
 
 
+#: files that hold pickled objects; never opened
+PICKLES = (".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".bin", ".tar")
+
+
 def load_network(source: str) -> Network:
     """A network from a .cnn or .json file, '-' (stdin) or zoo:NAME."""
     if source.startswith("zoo:"):
@@ -38,6 +42,13 @@ def load_network(source: str) -> Network:
         return _network(zoo.load(source[4:]), source)
     if source == "-":
         return _parse(sys.stdin.read(), "<stdin>")
+    if source.lower().endswith(PICKLES):
+        raise UnsupportedError(
+            f"'{source}' is a saved PyTorch/pickle file: cnncalc does not load it, since unpickling can run "
+            "arbitrary code",
+            hint="point cnncalc at the code that builds the model instead, e.g. "
+            "`cnncalc models.py:make_model --input 1x3x224x224` (weights are never needed)",
+        )
     return _parse(_read(source), source)
 
 
