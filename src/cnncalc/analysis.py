@@ -77,7 +77,7 @@ class Row:
                 lines.append(f"  {label:<10} {qty.explain()}")
         lines.append(f"  MACs       {self.macs.explain()}")
         lines.append(f"  FLOPs      {self.flops.explain()}")
-        lines.append(f"  RF         {self.receptive_field.describe()}")
+        lines.append(f"  RF         {self.receptive_field.explain()}")
         lines += [f"  note: {n}" for n in self.notes] + [f"  warning: {w}" for w in self.warnings]
         return "\n".join(lines)
 

@@ -98,15 +98,27 @@ class ReceptiveField:
         return best
 
     def describe(self) -> str:
+        """The size alone, as a table cell: '5', '5×7', 'global' or 'unknown'."""
         if self.status != "local":
             return self.status
-        return "×".join(str(s) for s in self.size) if len(set(self.size)) > 1 else str(self.size[0])
+        return _axes(self.size)
+
+    def explain(self) -> str:
+        """Size, jump and start, with the note if any: 'size 6 · jump 2 · start 2.5'."""
+        if self.status != "local":
+            return self.status + (f" ({self.note})" if self.note else "")
+        text = f"size {_axes(self.size)} · jump {_axes(self.jump)} · start {_axes(self.start)}"
+        return text + (f" ({self.note})" if self.note else "")
 
     def as_dict(self) -> dict[str, Any]:
         if self.status != "local":
             return {"status": self.status, "note": self.note}
         return {"status": "local", "size": list(self.size), "jump": list(self.jump), "start": list(self.start),
                 "effective_padding": list(self.padding), "note": self.note}
+
+
+def _axes(values: tuple[int | float, ...]) -> str:
+    return "×".join(str(v) for v in values) if len(set(values)) > 1 else str(values[0])
 
 
 def _fit(values: tuple[int, ...], n: int) -> tuple[int, ...] | None:
