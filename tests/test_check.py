@@ -360,3 +360,46 @@ def test_a_size_that_follows_a_wrong_shape() -> None:
     report = check(_article_with("2.", "2.\tCONV1 (f=5, s=1)\t(27, 27, 8)\t5832\t608"))
     assert _cell(report, "CONV1", "shape").mistakes == ()
     assert _mistakes(report, "CONV1", "size") == ["follows_shape"]
+
+
+# Layer cells in every notation the frameworks use: each argument is read or the check refuses,
+# never dropped. Oracle: (32 + 2·1 − 3)/1 + 1 = 32 and 32/2 = 16 by hand; params ((3·3·3) + 1)·8 = 224.
+_INPUT = "| Layer | Shape | Params |\n|---|---|---|\n| Input | (32, 32, 3) | 0 |\n"
+
+
+@pytest.mark.parametrize(
+    "cell, shape",
+    [
+        ("CONV1 (f=3, s=1, p=same)", "(32, 32, 8)"),
+        ("CONV1 (f=3x3, p=1)", "(32, 32, 8)"),
+        ("CONV1 (f=(3, 3), p=(1, 1))", "(32, 32, 8)"),
+        ("CONV1 (kernel_size=3, stride=2, padding=1)", "(16, 16, 8)"),
+        ("CONV1 (f=3, p=valid)", "(30, 30, 8)"),
+        ("CONV1 (3x3, s=1, p=1)", "(32, 32, 8)"),
+        ("CONV1 (f=3, d=2, p=2)", "(32, 32, 8)"),  # 32 + 4 − 2·(3 − 1) − 1 + 1 = 32
+    ],
+)
+def test_layer_cells_in_any_notation_are_read(cell: str, shape: str) -> None:
+    report = check(_INPUT + f"| {cell} | {shape} | 224 |\n")
+    assert report.ok, report
+    # the same cell with the padding or stride dropped would give another shape: prove the args count
+    if "p=" in cell or "padding=" in cell:
+        wrong = check(_INPUT + f"| {cell} | (31, 31, 8) | 224 |\n")
+        assert not wrong.ok
+
+
+@pytest.mark.parametrize(
+    "cell, message",
+    [
+        ("CONV1 (f=3, p=-1)", "padding must be ≥ 0, got -1"),
+        ("CONV1 (f=3, q=1)", "'conv' has no argument 'q'"),
+        ("CONV1 (f=3, p=foo)", "cannot read 'p=foo'"),
+        ("CONV1 (f=3, s=1.5)", "cannot read 's=1.5'"),
+        ("CONV1 (f=5, kernel_size=5)", "'kernel_size' is given twice, as 'f' and as 'kernel_size'"),
+        ("POOL1 (f=2, strides=0)", "stride"),
+    ],
+)
+def test_unreadable_layer_cells_are_refused_with_the_line(cell: str, message: str) -> None:
+    with pytest.raises(InferError) as info:
+        check(_INPUT + f"| {cell} | (32, 32, 8) | 224 |\n")
+    assert str(info.value).startswith("line 4: ") and message in str(info.value)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import layers
+from . import layers, textformat
 from .analysis import Result, Row, Totals, analyze
 from .check import check
 from .conventions import Conventions
@@ -39,6 +39,7 @@ from .expr import Quantity
 from .kinds import KINDS, Layer, build
 from .network import Graph, Network, Node, Source
 from .shape import Shape
+from .textformat import dump, load, parse
 
 __version__ = "0.1.0"
 
@@ -54,5 +55,6 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "KINDS", "ArgumentError", "CnnCalcError", "Conventions", "Graph", "GraphError", "Layer", "MergeError",
     "Network", "Node", "ParseError", "Quantity", "ReshapeError", "Result", "Row", "Shape", "ShapeError",
-    "Source", "Totals", "UnsupportedError", "__version__", "analyze", "build", "check", "layers",
+    "Source", "Totals", "UnsupportedError", "__version__", "analyze", "build", "check", "dump", "layers", "load",
+    "parse", "textformat",
 ]

@@ -13,7 +13,7 @@ from .errors import ArgumentError, ShapeError
 from .expr import Expr, Num, Quantity, Var, total
 from .kinds.base import Computed, Layer
 from .kinds.structural import Input
-from .network import Network, Node
+from .network import Graph, Network, Node
 from .receptive import ReceptiveField
 from .shape import Shape
 
@@ -262,14 +262,23 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def analyze(network: Network, conventions: Conventions | None = None, **options: Any) -> Result:
-    """Analyse a network under the given conventions (or the defaults changed by ``options``).
+def analyze(network: Network | Graph, conventions: Conventions | None = None, **options: Any) -> Result:
+    """Analyse a network (or a Graph being built) under the given conventions (or the defaults changed by
+    ``options``).
 
     >>> from cnncalc.kinds import Input, Conv
     >>> r = analyze(Network.chain(Input((32, 32, 3)), Conv(8, 5)), batch=2)
     >>> r.rows[1].output_shape.dims, r.totals.params, r.totals.macs
     ((28, 28, 8), 608, 940800)
     """
+    if isinstance(network, Graph):
+        network = network.build()
+    if not isinstance(network, Network):
+        raise ArgumentError(
+            f"analyze() takes a Network or a Graph, got {type(network).__name__}",
+            hint="build one with Network.chain(...), cc.Graph(), cc.parse(text) or cc.load(path); "
+            "a PyTorch model goes to cc.from_torch(model, input_size=...)",
+        )
     conv = (conventions or Conventions()).but(**options) if options else (conventions or Conventions())
     with _gc_paused():
         try:

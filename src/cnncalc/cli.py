@@ -135,13 +135,18 @@ def _add_convention_options(p: argparse.ArgumentParser) -> None:
         choices=("hwc", "chw"),
         help="shape order: hwc (the article's; default for .cnn) or chw (default for PyTorch models)",
     )
-    g.add_argument("-b", "--batch", type=int, default=1, metavar="N", help="batch size (default: 1)")
-    g.add_argument("--dtype", default="float32", help="bytes per element: float32 (default), fp16, bf16, int8, ...")
+    g.add_argument(
+        "-b", "--batch", type=int, metavar="N",
+        help="batch size (default: 1; a PyTorch model's --input shapes carry their own)",
+    )
+    g.add_argument(
+        "--dtype",
+        help="bytes per element: float32 (default), fp16, bf16, int8, ...; a PyTorch model is cast to it",
+    )
     g.add_argument(
         "--convention",
         choices=("torch", "keras"),
-        default="torch",
-        help="count BatchNorm statistics and RNN biases as PyTorch (default) or Keras does",
+        help="count BatchNorm statistics and RNN biases as PyTorch (default) or Keras does (.cnn networks only)",
     )
     g.add_argument("--bias-flops", action="store_true", help="add bias additions to FLOPs")
     g.add_argument(
@@ -222,9 +227,9 @@ def conventions_from(opts: argparse.Namespace, layout: Layout) -> Conventions:
     """The Conventions object the options ask for (the core checks the values)."""
     return Conventions(
         layout=opts.layout or layout,
-        batch=opts.batch,
-        dtype=opts.dtype,
-        counting=opts.convention,
+        batch=1 if opts.batch is None else opts.batch,
+        dtype=opts.dtype or "float32",
+        counting=opts.convention or "torch",
         count_bias_flops=opts.bias_flops,
         count_elementwise_flops=opts.elementwise_flops,
     )
@@ -261,12 +266,18 @@ def _analyze_reference(ref: str, opts: argparse.Namespace) -> Result:
         raise CnnCalcError(
             f"'{ref}' is a PyTorch model reference, but PyTorch is not installed", hint="pip install cnncalc[torch]"
         )
+    if opts.depth is not None and opts.depth < 0:
+        raise CnnCalcError(
+            f"--depth must be 0 or more, got {opts.depth}",
+            hint="1 shows the model's direct children, 2 their children, …; 0 the totals only",
+        )
     kwargs = parse_kwargs(opts.kwargs)
     adapter = lazy("cnncalc.adapters.torch", "support for PyTorch models", "analyze_reference")
     conventions = conventions_from(opts, "chw")
     try:
         result = adapter.analyze_reference(
-            ref, inputs=opts.input, kwargs=kwargs, conventions=conventions, depth=opts.depth
+            ref, inputs=opts.input, kwargs=kwargs, conventions=conventions, depth=opts.depth,
+            batch=opts.batch, dtype=opts.dtype,
         )
     except ModuleNotFoundError as err:
         missing = err.name or "a module"

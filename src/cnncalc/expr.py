@@ -236,16 +236,8 @@ def ceil_div(a: Operand, b: Operand) -> Expr:
     return Ceil(_lift(a), _lift(b))
 
 
-def floor_div(a: Operand, b: Operand) -> Expr:
-    return Floor(_lift(a), _lift(b))
-
-
 def maximum(*args: Operand) -> Expr:
     return Call("max", tuple(_lift(a) for a in args))
-
-
-def minimum(*args: Operand) -> Expr:
-    return Call("min", tuple(_lift(a) for a in args))
 
 
 def total(terms: list[Expr] | tuple[Expr, ...]) -> Expr:
@@ -311,6 +303,3 @@ class Quantity:
     def __add__(self, other: Quantity) -> Quantity:
         return Quantity(total([self.expr, other.expr]))
 
-
-def as_quantity(x: Quantity | Operand) -> Quantity:
-    return x if isinstance(x, Quantity) else Quantity.of(x)

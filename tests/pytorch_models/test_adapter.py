@@ -3,6 +3,8 @@ on meta, and closed-form formulas from the reference README (not cnncalc's own o
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -251,3 +253,61 @@ def test_recurrent_and_embedding_rows_are_modelled() -> None:
     assert row.unmodelled is None and row.kind == "lstm"
     assert row.params == sum(p.numel() for p in model.parameters())
     assert row.output_shape.dims == (7, 40)
+
+
+class _Mixed(nn.Module):
+    """Element-wise modules after a Conv2d, a Conv1d (3-D, channels first) and a Linear (3-D, features last)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv2 = nn.Conv2d(3, 4, 3)
+        self.act2 = nn.ReLU()
+        self.conv1 = nn.Conv1d(4, 5, 3)
+        self.drop1 = nn.Dropout(0.1)
+        self.act1 = nn.GELU()
+        self.fc = nn.Linear(7, 6)
+        self.act3 = nn.GELU()
+
+    def forward(self, x: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
+        y = self.act2(self.conv2(x))                      # (N, 4, 6, 6)
+        z = self.act1(self.drop1(self.conv1(y.flatten(2)) + 1))  # (N, 5, 34): layout kept through "+ 1"
+        return self.act3(self.fc(s)).sum() + z.sum()       # s: (N, 9, 7) → (N, 9, 6)
+
+
+@pytest.mark.parametrize("layout", ["hwc", "chw"])
+def test_element_wise_rows_keep_their_producers_layout(layout: str) -> None:
+    model = _Mixed()
+    result = from_torch(model, example_inputs=(torch.randn(2, 3, 8, 8), torch.randn(2, 9, 7)),
+                        conventions=Conventions(layout=layout))
+    shown = {r.name: r.output_shape.show(layout) for r in result.rows}
+    image = {"hwc": ["(6, 6, 4)", "(34, 5)"], "chw": ["(4, 6, 6)", "(5, 34)"]}[layout]
+    assert shown["conv2"] == shown["act2"] == image[0]
+    assert shown["conv1"] == shown["drop1"] == shown["act1"] == image[1]
+    assert shown["fc"] == shown["act3"] == "(9, 6)"  # a sequence of 9 tokens of 6 features, in both layouts
+
+
+@pytest.mark.parametrize("dim,sizes,shape", [(1, (2, 3), (4, 6)), (1, (2, 3), (4, 6, 5, 5)),
+                                             (-1, (5, -1), (4, 6, 10)), (2, (2, 2), (3, 5, 4, 7))])
+def test_unflatten_splits_one_axis_and_keeps_the_rest(dim: int, sizes: tuple[int, ...],
+                                                      shape: tuple[int, ...]) -> None:
+    module = nn.Unflatten(dim, sizes)
+    row = from_torch(nn.Sequential(module), input_size=shape).rows[-1]
+    assert row.kind == "reshape" and row.unmodelled is None
+    assert row.output_shape.dims == tuple(module(torch.zeros(shape)).shape[1:])  # a real CPU forward
+
+
+@pytest.mark.parametrize("kwargs,said", [
+    ({"input_size": (0, 3, 8, 8)}, "has an axis of size 0: every axis must be ≥ 1"),
+    ({"input_size": (torch.zeros(1, 3, 8, 8),)}, "input_size takes shapes, not tensors"),
+    ({"input_size": (1, 3, 8.0, 8)}, "must hold shapes of whole numbers"),
+    ({"input_size": (2, 3, 8, 8), "conventions": Conventions(batch=8)}, "conventions say batch 8, but the input's"),
+    ({"input_size": (1, 3, 8, 8), "conventions": Conventions(dtype="float16")},
+     "conventions say float16, but the model's parameters are float32"),
+    ({"input_size": (1, 3, 8, 8), "conventions": Conventions(counting="keras")}, "does not apply to a PyTorch model"),
+    ({"input_size": (1, 3, 8, 8), "depth": -1}, "depth must be a whole number ≥ 0"),
+])
+def test_from_torch_refuses_what_it_would_otherwise_replace(kwargs: dict[str, object], said: str) -> None:
+    from cnncalc import ArgumentError
+
+    with pytest.raises(ArgumentError, match=re.escape(said)):
+        from_torch(nn.Sequential(nn.Conv2d(3, 4, 3)), **kwargs)  # type: ignore[arg-type]

@@ -68,6 +68,9 @@ def test_bad_kwargs_and_missing_factory(tmp_path: Path) -> None:
     ("1x128:int64", ("", (1, 128), torch.int64)),
     ("attention_mask=1x128:int64", ("attention_mask", (1, 128), torch.int64)),
     ("2x3:bf16", ("", (2, 3), torch.bfloat16)),
+    ("2x3:fp64", ("", (2, 3), torch.float64)),   # every dtype name and alias of the core's one table
+    ("2x3:int16", ("", (2, 3), torch.int16)),
+    ("2x3:long", ("", (2, 3), torch.int64)),
 ])
 def test_parse_input(spec: str, expected: tuple[str, tuple[int, ...], torch.dtype]) -> None:
     assert parse_input(spec) == expected
@@ -78,6 +81,29 @@ def test_parse_input_errors() -> None:
         parse_input("1,3,224")
     with pytest.raises(ArgumentError, match="did you mean 'int64'"):
         parse_input("1x128:int46")
+    with pytest.raises(ArgumentError, match="has an axis of size 0: every axis must be ≥ 1"):
+        parse_input("0x3x224x224")
+
+
+def test_batch_and_dtype_are_honoured_or_refused() -> None:
+    import torchvision
+
+    ref = "torchvision:resnet18"
+    numel = sum(p.numel() for p in torchvision.models.resnet18().parameters())
+    # --batch sets the default input's batch axis: activations scale by exactly 8
+    one = analyze_reference(ref, None, {}, CHW, None)
+    eight = analyze_reference(ref, None, {}, CHW, None, batch=8)
+    assert eight.conventions.batch == 8 and eight.totals.activations == 8 * one.totals.activations
+    with pytest.raises(ArgumentError, match=r"--batch 8 disagrees with --input 1x3x64x64, whose first \(batch\) "
+                                            r"axis is 1"):
+        analyze_reference(ref, ["1x3x64x64"], {}, CHW, None, batch=8)
+    # --dtype casts the model: parameter bytes are numel · 2 in float16, 4 in float32
+    half = analyze_reference(ref, ["1x3x64x64"], {}, CHW, None, dtype="fp16")
+    assert half.conventions.dtype == "float16" and half.totals.param_bytes == 2 * numel
+    with pytest.raises(ArgumentError, match="--dtype int8 would cast the model's parameters to an integer type"):
+        analyze_reference(ref, ["1x3x64x64"], {}, CHW, None, dtype="int8")
+    with pytest.raises(ArgumentError, match="--convention keras does not apply to a PyTorch model"):
+        analyze_reference(ref, ["1x3x64x64"], {}, Conventions(layout="chw", counting="keras"), None)
 
 
 def test_timm_reference_matches_numel_and_flop_counter() -> None:
@@ -105,3 +131,9 @@ def test_cli_reference_and_error_without_traceback() -> None:
     bad = subprocess.run([sys.executable, "-m", "cnncalc", "torchvision:resnet81"], capture_output=True, text=True,
                          timeout=120)
     assert bad.returncode == 2 and "did you mean 'resnet18'" in bad.stderr and "Traceback" not in bad.stderr
+    for argv, said in [(["--depth", "-1"], "--depth must be 0 or more, got -1"),
+                       (["--input", "0x3x32x32"], "has an axis of size 0"),
+                       (["--batch", "4", "--input", "2x3x32x32"], "--batch 4 disagrees with --input 2x3x32x32")]:
+        run = subprocess.run([sys.executable, "-m", "cnncalc", "torchvision:resnet18", *argv], capture_output=True,
+                             text=True, timeout=120)
+        assert run.returncode == 2 and said in run.stderr and "Traceback" not in run.stderr, run.stderr

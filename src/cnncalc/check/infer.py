@@ -19,8 +19,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import CnnCalcError, ShapeError
+from ..errors import ArgumentError, CnnCalcError, ShapeError
 from ..kinds import Layer, build
+from ..kinds.conv import CONV_ALIASES
+from ..kinds.pool import POOL_ALIASES
 from ..network import Graph, Network, Source
 from ..shape import Shape
 from .tables import Table, TableRow, parse_shape
@@ -69,19 +71,84 @@ class Inferred:
     notes: tuple[str, ...]
 
 
+ArgValue = int | str | bool | tuple[int, ...]
+
+
 @dataclass(frozen=True)
 class LayerCell:
     """A parsed layer cell: its name, the kind it means, and its (f=5, s=1) arguments."""
 
     name: str
     kind: str | None
-    args: dict[str, int]
+    args: dict[str, ArgValue]
+
+
+def _split_top(text: str) -> list[str]:
+    """'f=5, s=(2, 2), p=same' → ['f=5', 's=(2, 2)', 'p=same']: commas inside brackets stay."""
+    parts, depth, cur = [], 0, ""
+    for ch in text:
+        depth += ch in "(["
+        depth -= ch in ")]"
+        if ch in ",;" and depth == 0:
+            parts.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    return [p.strip() for p in [*parts, cur] if p.strip()]
+
+
+def parse_arg_value(text: str) -> ArgValue | None:
+    """'5' → 5, '-1' → -1, '3x3' / '(3, 3)' → (3, 3), 'same' → 'same', 'True' → True; None when unreadable."""
+    t = text.strip().strip("'\"").strip()
+    if re.fullmatch(r"[+-]?\d+", t):
+        return int(t)
+    low = t.lower()
+    if low in ("same", "valid"):
+        return low
+    if low in ("true", "false", "yes", "no", "on", "off"):
+        return low in ("true", "yes", "on")
+    inner = t[1:-1] if t[:1] in "([" and t[-1:] in ")]" else t
+    pieces = [x for x in re.split(r"\s*[,x×*]\s*", inner.strip()) if x != ""]
+    if len(pieces) > 1 and all(re.fullmatch(r"[+-]?\d+", x) for x in pieces):
+        return tuple(int(x) for x in pieces)
+    return None
+
+
+def _cell_args(text: str) -> dict[str, ArgValue]:
+    """Every key=value inside the cell's brackets; anything unreadable is an InferError, never dropped."""
+    args: dict[str, ArgValue] = {}
+    for group in re.findall(r"[(\[]((?:[^()\[\]]|[(\[][^()\[\]]*[)\]])*)[)\]]", text):
+        if re.fullmatch(r"\s*[A-Za-z_][\w.]*\s*", group):
+            continue  # 'conv2d_1 (Conv2D)': a Keras summary's class name, not an argument
+        for i, piece in enumerate(_split_top(group)):
+            m = re.fullmatch(r"([A-Za-z_]\w*)\s*[=:]\s*(.+)", piece)
+            if m is None and i == 0 and "size" not in args:
+                size = parse_arg_value(piece)
+                if isinstance(size, (int, tuple)) and not isinstance(size, bool):
+                    args["size"] = size  # 'CONV1 (5x5, s=1)', 'FC3 (120)': read by the kind that needs a size
+                    continue
+            value = parse_arg_value(m.group(2)) if m else None
+            if m is None or value is None:
+                raise InferError(
+                    f"cannot read '{piece}' in the layer cell '{text.strip()}'",
+                    hint="write arguments as key=value: a number (5, -1), a size (3x3 or (3, 3)), same or valid;"
+                    " e.g. CONV1 (f=5, s=1, p=same)",
+                )
+            key = m.group(1).lower()
+            if key in args:
+                raise InferError(f"'{key}' is given twice in the layer cell '{text.strip()}'")
+            args[key] = value
+    return args
 
 
 def parse_layer_cell(text: str) -> LayerCell:
-    """'CONV1 (f=5, s=1)' → name CONV1, kind conv, args {f: 5, s: 1}; 'Input Layer:' → input."""
+    """'CONV1 (f=5, s=1)' → name CONV1, kind conv, args {f: 5, s: 1}; 'Input Layer:' → input.
+
+    >>> parse_layer_cell("CONV2 (f=3x3, s=2, p=same)").args
+    {'f': (3, 3), 's': 2, 'p': 'same'}
+    """
     name = re.split(r"[(\[]", text, maxsplit=1)[0].strip().rstrip(":").strip() or text.strip()
-    args = {k.lower(): int(v) for k, v in re.findall(r"\b([A-Za-z]\w*)\s*=\s*(\d+)", text)}
+    args = _cell_args(text)
     word = re.sub(r"[^a-z]", "", re.sub(r"\d+", "", name.lower()).replace("layer", ""))
     kind = WORDS.get(word)
     if kind is None:
@@ -98,6 +165,18 @@ def parse_layer_cell(text: str) -> LayerCell:
                 kind = k
                 break
     return LayerCell(name, kind, args)
+
+
+def _canonical(args: dict[str, ArgValue], aliases: dict[str, str]) -> dict[str, Any]:
+    """The cell's arguments under the kind's own names (f → kernel_size); the same one twice is an error."""
+    out: dict[str, Any] = {}
+    written: dict[str, str] = {}
+    for key, value in args.items():
+        name = aliases.get(key, key)
+        if name in out:
+            raise ArgumentError(f"'{name}' is given twice, as '{written[name]}' and as '{key}'", hint="keep one")
+        out[name], written[name] = value, key
+    return out
 
 
 def _where(row: TableRow) -> str:
@@ -148,9 +227,14 @@ class _Builder:
         return value
 
     def layer_for(self, row: TableRow, cell: LayerCell) -> Layer:
-        args: dict[str, Any] = {k: v for k, v in cell.args.items() if k in ("f", "s", "p", "d", "k")}
-        if "d" in args:
-            args["dilation"] = args.pop("d")
+        try:
+            return self._layer_for(row, cell)
+        except ArgumentError as err:
+            raise InferError(
+                f"{_where(row)}: '{row.get(self.table.columns['layer'])}': {err.message}", hint=err.hint
+            ) from None
+
+    def _layer_for(self, row: TableRow, cell: LayerCell) -> Layer:
         claimed = self.claimed(row)
         if cell.kind == "input":
             raw = parse_shape(row.get(self.table.columns.get("shape")))
@@ -162,39 +246,46 @@ class _Builder:
             self.layout = guess_layout(raw)
             return build("input", {"shape": raw, "layout": self.layout})
         if cell.kind == "conv":
-            self.need(row, "kernel size", args.get("f"), "write it in the layer column, e.g. CONV1 (f=5, s=1)")
-            if "k" not in args:
-                args["k"] = self.need(row, "filter count", claimed[-1] if claimed else None)
+            args = _canonical(cell.args, CONV_ALIASES | {"d": "dilation", "size": "kernel_size"})
+            how = "write it in the layer column, e.g. CONV1 (f=5, s=1)"
+            self.need(row, "kernel size", args.get("kernel_size"), how)
+            if "filters" not in args:
+                args["filters"] = self.need(row, "filter count", claimed[-1] if claimed else None)
             return build("conv", args)
         if cell.kind in ("maxpool", "avgpool"):
-            return build(cell.kind, self.pool_args(row, args, claimed))
+            return build(cell.kind, self.pool_args(row, cell, claimed))
         if cell.kind in ("dense", "softmax"):
-            return self.dense(row, cell, claimed)
+            return self.dense(row, cell)
         if cell.kind in ("flatten", "batchnorm", "relu", "sigmoid", "tanh", "dropout"):
-            return build(cell.kind, {})
+            return build(cell.kind, dict(cell.args))
         raise InferError(
             f"{_where(row)}: cannot tell what layer '{cell.name}' is",
             hint="name layers like the article (Input, CONV1 (f=5, s=1), POOL1, FC3, Softmax) or give --net FILE",
         )
 
-    def pool_args(self, row: TableRow, args: dict[str, Any], claimed: tuple[int, ...] | None) -> dict[str, Any]:
-        args.pop("k", None)
-        if "f" not in args:
+    def pool_args(self, row: TableRow, cell: LayerCell, claimed: tuple[int, ...] | None) -> dict[str, Any]:
+        # a pooling layer has no filters: the k some tables write there is its window, as f is
+        args = _canonical(cell.args, POOL_ALIASES | {"k": "kernel_size", "size": "kernel_size"})
+        if "kernel_size" not in args:
             prev = self.shape.spatial_dims if self.shape else ()
             ratio = prev[0] // claimed[0] if claimed and prev and claimed[0] and prev[0] % claimed[0] == 0 else 0
-            args["f"] = ratio if ratio >= 2 else 2
+            args["kernel_size"] = ratio if ratio >= 2 else 2
             how = "read off the shapes" if ratio >= 2 else "assumed (the shapes do not say)"
-            self.notes.append(f"{_where(row)}: pooling f={args['f']}, s={args.get('s', args['f'])} {how}")
-        args.setdefault("s", args["f"])
+            stride = args.get("stride", args["kernel_size"])
+            self.notes.append(f"{_where(row)}: pooling f={args['kernel_size']}, s={stride} {how}")
+        args.setdefault("stride", args["kernel_size"])
         return args
 
-    def dense(self, row: TableRow, cell: LayerCell, claimed: tuple[int, ...] | None) -> Layer:
+    def dense(self, row: TableRow, cell: LayerCell) -> Layer:
         raw = parse_shape(row.get(self.table.columns.get("shape")))
-        units = self.need(row, "number of units", cell.args.get("c", cell.args.get("units", _vector_units(raw))))
+        args = _canonical(cell.args, {"c": "units", "k": "units", "out_features": "units", "size": "units"})
+        given = args.pop("units", None)
+        units = self.need(row, "number of units", _vector_units(raw) if given is None else given)
         prev = self.shape
-        if cell.kind == "softmax" and prev is not None and prev.rank == 1 and prev.dims[0] == units:
+        if cell.kind == "softmax" and not args and prev is not None and prev.rank == 1 and prev.dims[0] == units:
             return build("softmax", {})
-        return build("dense", {"units": units, **({"activation": "softmax"} if cell.kind == "softmax" else {})})
+        extra = {"activation": "softmax"} if cell.kind == "softmax" else {}
+        return build("dense", {"units": units, **extra, **args})
 
     def with_graph_fixes(self, err: ShapeError, name: str, layer: Layer) -> ShapeError:
         """The error with the fixes that need the whole chain (the pooling layer to drop)."""
@@ -206,7 +297,10 @@ class _Builder:
         return err.with_fixes(tuple(suggest_fixes(g.build("table"), err)))
 
     def add(self, row: TableRow) -> None:
-        cell = parse_layer_cell(row.get(self.table.columns["layer"]))
+        try:
+            cell = parse_layer_cell(row.get(self.table.columns["layer"]))
+        except InferError as err:
+            raise InferError(f"{_where(row)}: {err.message}", hint=err.hint) from None
         if (self.shape is None) != (cell.kind == "input"):
             which = "must be the input layer, with its shape" if self.shape is None else "is a second input"
             raise InferError(

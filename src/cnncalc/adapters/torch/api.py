@@ -50,6 +50,9 @@ def from_torch(
     >>> r.totals.params, r.totals.macs, r["0"].output_shape.show("chw")
     (224, 194400, '(8, 30, 30)')
     """
+    if depth is not None and (isinstance(depth, bool) or not isinstance(depth, int) or depth < 0):
+        raise ArgumentError(f"depth must be a whole number ≥ 0, got {depth!r}",
+                            hint="1 keeps the model's direct children, 2 their children, …; 0 the totals only")
     args, kwargs = _example(input_size, example_inputs, dtypes)
     kwargs.update({k: _to_meta(v) for k, v in forward_kwargs.items()})
     return analyze_module(model, args, kwargs, conventions or Conventions(layout="chw"), depth, partial=partial)
@@ -61,7 +64,7 @@ def _example(input_size: Any, example_inputs: Any, dtypes: Sequence[torch.dtype]
         raise ArgumentError("give exactly one of input_size and example_inputs",
                             hint="e.g. input_size=(1, 3, 224, 224)")
     if input_size is not None:
-        sizes = [input_size] if all(isinstance(d, int) for d in input_size) else list(input_size)
+        sizes = _input_sizes(input_size)
         kinds = list(dtypes) if dtypes is not None else [torch.float32] * len(sizes)
         if len(kinds) != len(sizes):
             raise ArgumentError(f"{len(sizes)} input sizes but {len(kinds)} dtypes")
@@ -71,6 +74,27 @@ def _example(input_size: Any, example_inputs: Any, dtypes: Sequence[torch.dtype]
     if isinstance(example_inputs, (tuple, list)):
         return [_to_meta(v) for v in example_inputs], {}
     return [_to_meta(example_inputs)], {}
+
+
+def _input_sizes(input_size: Any) -> list[tuple[int, ...]]:
+    """One shape or a list of shapes, each of whole numbers ≥ 1 (the batch axis included)."""
+    if isinstance(input_size, Tensor) or (
+        isinstance(input_size, (list, tuple)) and any(isinstance(s, Tensor) for s in input_size)
+    ):
+        raise ArgumentError("input_size takes shapes, not tensors",
+                            hint="pass tensors as example_inputs=(x, …), or their shapes as input_size")
+    if not isinstance(input_size, (list, tuple)) or not input_size:
+        raise ArgumentError(f"input_size must be a shape such as (1, 3, 224, 224), got {input_size!r}")
+    one = all(isinstance(d, int) for d in input_size)
+    sizes = [tuple(input_size)] if one else [tuple(s) if isinstance(s, (list, tuple)) else s for s in input_size]
+    for s in sizes:
+        if not isinstance(s, tuple) or not all(isinstance(d, int) and not isinstance(d, bool) for d in s):
+            raise ArgumentError(f"input_size must hold shapes of whole numbers, got {s!r}",
+                                hint="e.g. input_size=(1, 3, 224, 224) or [(1, 3, 32, 32), (1, 10)]")
+        if any(d < 1 for d in s):
+            raise ArgumentError(f"input shape {s} has an axis of size {min(s)}: every axis must be ≥ 1",
+                                hint="the first axis is the batch size, e.g. (1, 3, 224, 224)")
+    return sizes
 
 
 def _to_meta(value: Any) -> Any:
@@ -172,10 +196,30 @@ def _analyze_module(model: nn.Module, args: list[Any], kwargs: dict[str, Any], c
 
 
 def _conventions(model: nn.Module, conventions: Conventions, first: Tensor) -> Conventions:
+    """The conventions of this analysis: batch from the input tensor, dtype from the model's parameters.
+
+    Conventions that contradict the model are refused rather than silently replaced."""
     batch = int(first.shape[0]) if first.dim() >= 1 and first.shape[0] > 0 else 1
-    dtype = next((str(p.dtype).replace("torch.", "") for p in model.parameters() if p.is_floating_point()),
-                 conventions.dtype)
-    return conventions.but(batch=batch, counting="torch", dtype=dtype if dtype in DTYPE_BYTES else conventions.dtype)
+    if conventions.batch not in (1, batch):
+        raise ArgumentError(
+            f"conventions say batch {conventions.batch}, but the input's first (batch) axis is {batch}",
+            hint="give the batch in the input's shape, e.g. input_size=(8, 3, 224, 224)",
+        )
+    if conventions.counting != "torch":
+        raise ArgumentError(
+            f"counting={conventions.counting!r} does not apply to a PyTorch model: it is counted as PyTorch stores "
+            "it (BatchNorm running statistics are buffers, shown as state)",
+            hint="use counting='keras' with a network described in the text format or the Python API",
+        )
+    dtype = next((str(p.dtype).replace("torch.", "") for p in model.parameters() if p.is_floating_point()), None)
+    if dtype is None or dtype not in DTYPE_BYTES:
+        return conventions.but(batch=batch)
+    if conventions.dtype not in ("float32", dtype):
+        raise ArgumentError(
+            f"conventions say {conventions.dtype}, but the model's parameters are {dtype}",
+            hint=f"cast the model first (model.to(torch.{conventions.dtype}): free on the meta device)",
+        )
+    return conventions.but(batch=batch, dtype=dtype)
 
 
 def _input_names(args: list[Any], kwargs: dict[str, Any]) -> list[tuple[str, Tensor]]:

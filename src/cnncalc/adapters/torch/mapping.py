@@ -56,6 +56,8 @@ class Mapped:
     view: View
     #: which of the call's arguments are the layer's inputs: (positional index, keyword name)
     inputs: tuple[tuple[int, str], ...] = ((0, "input"),)
+    #: for a layer that depends on the input's rank: the layer for these input tensors (may raise NotMapped)
+    refine: Callable[[list[Tensor]], Layer] | None = None
 
 
 def image(t: Tensor) -> tuple[Shape, int]:
@@ -72,6 +74,13 @@ def plain(t: Tensor) -> tuple[Shape, int]:
     if len(dims) >= 2:
         return Shape(dims[1:]), dims[0]
     return Shape(dims or (1,)), 1
+
+
+def follow(t: Tensor) -> tuple[Shape, int]:
+    """An element-wise layer keeps its input's layout. The tracer resolves this view to ``image`` when the
+    input came from a spatial layer (a conv's (N, C, L) output included) and to ``plain`` when it came from
+    a Linear or an embedding (a transformer's (N, L, D)); on its own it reads 4-D and 5-D tensors as images."""
+    return image(t) if t.dim() >= 4 else plain(t)
 
 
 def batch_second(t: Tensor) -> tuple[Shape, int]:
@@ -186,12 +195,12 @@ def _dropout(m: nn.Module) -> Mapped:
     assert isinstance(m, nn.modules.dropout._DropoutNd)
     if not 0 <= m.p < 1:
         raise NotMapped(f"dropout rate {m.p} outside [0, 1)")
-    return Mapped(Dropout(m.p), plain)
+    return Mapped(Dropout(m.p), follow)
 
 
 def _activation(name: str) -> Callable[[nn.Module], Mapped]:
     def build(m: nn.Module) -> Mapped:
-        return Mapped(Activation(name), plain)
+        return Mapped(Activation(name), follow)
 
     return build
 
@@ -259,10 +268,18 @@ def _zeropad(m: nn.Module) -> Mapped:
 
 
 def _unflatten(m: nn.Module) -> Mapped:
+    """Unflatten(dim, sizes): a reshape of the sample that splits one axis and keeps the others."""
     assert isinstance(m, nn.Unflatten)
-    if m.dim != 1:
-        raise NotMapped(f"Unflatten of axis {m.dim}")
-    return Mapped(Reshape(tuple(int(s) for s in m.unflattened_size)), plain)
+    sizes = tuple(int(s) for s in m.unflattened_size)
+
+    def refine(tensors: list[Tensor]) -> Layer:
+        dims = tuple(int(d) for d in tensors[0].shape)
+        axis = m.dim % len(dims) if dims else 0
+        if axis == 0:
+            raise NotMapped("dim 0 (the batch axis)")
+        return Reshape(dims[1:axis] + sizes + dims[axis + 1:])
+
+    return Mapped(Reshape(sizes), plain, refine=refine)
 
 
 TABLE: dict[type[nn.Module], Callable[[nn.Module], Mapped]] = {

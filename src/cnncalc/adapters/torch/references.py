@@ -28,17 +28,13 @@ import torch
 from torch import nn
 
 from ...analysis import Result
-from ...conventions import Conventions
+from ...conventions import DTYPE_ALIASES, DTYPE_BYTES, Conventions, normalise_dtype
 from ...errors import ArgumentError, CnnCalcError
 from ...kinds.base import suggest
 from .api import analyze_module
 
-DTYPES: dict[str, torch.dtype] = {
-    "float32": torch.float32, "float": torch.float32, "fp32": torch.float32, "float16": torch.float16,
-    "half": torch.float16, "fp16": torch.float16, "bfloat16": torch.bfloat16, "bf16": torch.bfloat16,
-    "float64": torch.float64, "double": torch.float64, "int64": torch.int64, "long": torch.int64,
-    "int32": torch.int32, "int": torch.int32, "int8": torch.int8, "uint8": torch.uint8, "bool": torch.bool,
-}
+#: cnncalc's dtype names whose torch dtype has another name (the rest are torch's own: torch.int64, …)
+_TORCH_NAMES = {"float8": "float8_e4m3fn"}
 _SPEC = re.compile(r"^(?:([A-Za-z_]\w*)=)?(\d+(?:x\d+)*)(?::(\w+))?$")
 
 
@@ -50,11 +46,22 @@ def parse_input(spec: str) -> tuple[str, tuple[int, ...], torch.dtype]:
                             hint="write the shape with the batch axis as NxCxHxW, e.g. 1x3x224x224; add :int64 "
                                  "for token ids, or name=1x128:int64 for a keyword input")
     name, dims, dtype = m.group(1) or "", tuple(int(d) for d in m.group(2).split("x")), m.group(3)
-    if dtype is not None and dtype.lower() not in DTYPES:
-        guess = suggest(dtype.lower(), list(DTYPES))
-        raise ArgumentError(f"unknown dtype {dtype!r} in --input {spec!r}",
-                            hint=f"did you mean '{guess}'?" if guess else "use float32, int64, ...")
-    return name, dims, DTYPES[dtype.lower()] if dtype else torch.float32
+    if 0 in dims:
+        raise ArgumentError(f"--input {spec!r} has an axis of size 0: every axis must be ≥ 1",
+                            hint="the first axis is the batch size, e.g. 1x3x224x224")
+    return name, dims, torch_dtype(dtype, f"--input {spec!r}") if dtype else torch.float32
+
+
+def torch_dtype(name: str, where: str) -> torch.dtype:
+    """'int64', 'long', 'bf16', … → the torch dtype (cnncalc's dtype names and aliases, one table)."""
+    try:
+        key = normalise_dtype(name)
+    except ArgumentError:
+        guess = suggest(name.lower(), [*DTYPE_BYTES, *DTYPE_ALIASES])
+        raise ArgumentError(f"unknown dtype {name!r} in {where}",
+                            hint=f"did you mean '{guess}'?" if guess else "use one of " + ", ".join(DTYPE_BYTES)
+                            ) from None
+    return getattr(torch, _TORCH_NAMES.get(key, key))  # type: ignore[no-any-return]
 
 
 @contextmanager
@@ -183,9 +190,26 @@ def resolve(ref: str, kwargs: dict[str, Any]) -> tuple[nn.Module, list[str]]:
 
 
 def analyze_reference(ref: str, inputs: list[str] | None, kwargs: dict[str, Any], conventions: Conventions,
-                      depth: int | None) -> Result:
-    """The CLI's entry point: build the referenced model on meta and analyse it at the given inputs."""
+                      depth: int | None, *, batch: int | None = None, dtype: str | None = None) -> Result:
+    """The CLI's entry point: build the referenced model on meta and analyse it at the given inputs.
+
+    ``batch`` and ``dtype`` are the CLI's --batch and --dtype when given (None when not): --batch sets
+    the batch axis of the default inputs and must agree with explicit --input shapes; --dtype casts the
+    model (free on meta) and the float inputs that do not name their own dtype.
+    """
+    if conventions.counting != "torch":
+        raise ArgumentError(
+            f"--convention {conventions.counting} does not apply to a PyTorch model: it is counted as PyTorch "
+            "stores it (BatchNorm running statistics are buffers, shown as state; recurrent layers have two biases)",
+            hint="use --convention keras with a network in the text format",
+        )
     model, defaults = resolve(ref, kwargs)
+    cast = torch_dtype(dtype, "--dtype") if dtype is not None else None
+    if cast is not None:
+        if not cast.is_floating_point:
+            raise ArgumentError(f"--dtype {dtype} would cast the model's parameters to an integer type",
+                                hint="use a floating dtype such as float16 or bfloat16")
+        model = model.to(cast)
     specs = inputs or defaults
     if not specs:
         raise ArgumentError(f"'{ref}' needs --input", hint="e.g. --input 1x3x224x224, or --input 1x128:int64 "
@@ -193,10 +217,18 @@ def analyze_reference(ref: str, inputs: list[str] | None, kwargs: dict[str, Any]
     args: list[Any] = []
     named: dict[str, Any] = {}
     for spec in specs:
-        key, dims, dtype = parse_input(spec)
-        if not inputs and conventions.batch > 1:
-            dims = (conventions.batch,) + dims[1:]
-        t = torch.empty(dims, dtype=dtype, device="meta")
+        key, dims, kind = parse_input(spec)
+        if batch is not None and inputs and dims[0] != batch:
+            raise ArgumentError(
+                f"--batch {batch} disagrees with --input {spec}, whose first (batch) axis is {dims[0]}",
+                hint=f"write the batch in the input, e.g. --input {'x'.join(map(str, (batch, *dims[1:])))}, "
+                     "and drop --batch",
+            )
+        if batch is not None and not inputs:
+            dims = (batch,) + dims[1:]
+        if cast is not None and ":" not in spec and kind.is_floating_point:
+            kind = cast
+        t = torch.empty(dims, dtype=kind, device="meta")
         if key:
             named[key] = t
         else:

@@ -24,7 +24,7 @@ from ...kinds.base import Computed, Counting, Layer
 from ...receptive import ReceptiveField
 from ...shape import Shape
 from .counter import macs_of
-from .mapping import Mapped, NotMapped, lookup
+from .mapping import Mapped, NotMapped, follow, image, lookup, plain
 
 UNKNOWN = ReceptiveField("unknown", note="not tracked through this operation")
 
@@ -89,6 +89,8 @@ class Tracer:
         self.roots: list[Call] = []
         self.calls: dict[int, int] = {}
         self.fields: dict[int, tuple[Tensor, ReceptiveField]] = {}
+        #: tensor id → (tensor, whether a spatial layer laid it out as (N, C, *spatial))
+        self.images: dict[int, tuple[Tensor, bool]] = {}
         self.error: CnnCalcError | None = None
         self._pointwise: dict[Any, bool] = {}
 
@@ -128,6 +130,11 @@ class Tracer:
     def set_field(self, t: Tensor, rf: ReceptiveField) -> None:
         self.fields[id(t)] = (t, rf)
 
+    def is_image(self, t: Tensor) -> bool:
+        """Whether a tensor is (N, C, *spatial): as its producer laid it out, else by its rank alone."""
+        entry = self.images.get(id(t))
+        return entry[1] if entry is not None and entry[0] is t else t.dim() >= 4
+
     def _enter(self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         key = id(module)
         self.calls[key] = self.calls.get(key, 0) + 1
@@ -155,6 +162,7 @@ class Tracer:
             call.rf_out = call.rf_in.through(call.computed.rf)
             for t in call.outputs:
                 self.set_field(t, call.rf_out)
+                self.images[id(t)] = (t, call.view is image)
         elif call.outputs:
             call.rf_out = self.field_of(call.outputs[0])
 
@@ -173,17 +181,25 @@ class Tracer:
         if not tensors:
             call.unmodelled = "called without a tensor input"
             return
-        views = [mapped.view(t) for t in tensors]
+        view = mapped.view
+        if view is follow:
+            view = image if self.is_image(tensors[0]) else plain
+        views = [view(t) for t in tensors]
         call.shapes = tuple(s for s, _ in views)
         call.leading = views[0][1]
-        call.layer = mapped.layer
         try:
-            call.computed = mapped.layer.compute(call.shapes, self.counting)
+            layer = mapped.refine(tensors) if mapped.refine is not None else mapped.layer
+        except NotMapped as why:
+            call.unmodelled = f"{_type_name(call.module)} with {why}: no core kind models it"
+            return
+        call.layer = layer
+        try:
+            call.computed = layer.compute(call.shapes, self.counting)
         except ShapeError as err:
             raise err.at_layer(call.name, ", ".join(str(tuple(t.shape)) for t in tensors)) from None
         except ArgumentError as err:
             raise err.at_layer(call.name) from None
-        call.view = mapped.view
+        call.view = view
 
     def _check(self, call: Call) -> None:
         """The core's output shape must equal the measured one (parameters are checked in rows.py)."""
@@ -213,6 +229,7 @@ class Tracer:
         if first is None:
             return
         self._carry(func, args, first)
+        self._carry_layout(func, args, first)
         if func.is_view:
             return
         call.op_calls[name] = call.op_calls.get(name, 0) + 1
@@ -236,6 +253,19 @@ class Tracer:
         self.set_field(out, rf if keeps or rf.status != "local" else UNKNOWN)
 
 
+    def _carry_layout(self, func: Any, args: tuple[Any, ...], out: Tensor) -> None:
+        """An op whose output has an input's shape keeps its layout (x + y, F.relu, a clone); one that
+        reorders axes (permute, transpose) does not."""
+        if func.overloadpacket in _REORDERS:
+            return
+        for a in args:
+            if isinstance(a, Tensor) and a.shape == out.shape:
+                entry = self.images.get(id(a))
+                if entry is not None and entry[0] is a:
+                    self.images[id(out)] = (out, entry[1])
+                    return
+
+
 def _pick(mapped: Mapped, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Tensor]:
     out: list[Tensor] = []
     for index, name in mapped.inputs:
@@ -246,6 +276,7 @@ def _pick(mapped: Mapped, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list
 
 
 _aten = torch.ops.aten
+_REORDERS = {_aten.permute, _aten.transpose, _aten.t, _aten.movedim, _aten.swapaxes, _aten.swapdims}
 #: operators whose meta kernels are slow Python decompositions and whose outputs are fresh tensors:
 #: their output specs are remembered per input signature (normalisation layers repeat a lot)
 MEMO_OPS = {_aten.native_batch_norm.default, _aten._native_batch_norm_legit_no_training.default,
