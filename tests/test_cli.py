@@ -84,7 +84,31 @@ def test_explain_every_layer(capsys: pytest.CaptureFixture[str], article_file: s
 def test_explain_unknown_layer(capsys: pytest.CaptureFixture[str], article_file: str) -> None:
     code, _, err = run(capsys, article_file, "--explain", "CONV1x")
     assert code == 2
-    assert "cnncalc: error: --explain: no layer named 'CONV1x'" in err and "did you mean 'CONV1'" in err
+    assert "cnncalc: error: --explain: no layer or block named 'CONV1x'" in err and "did you mean 'CONV1'" in err
+
+
+def test_explain_ignores_case_and_takes_a_block(capsys: pytest.CaptureFixture[str], article_file: str) -> None:
+    code, out, _ = run(capsys, article_file, "--explain", "conv1")
+    assert code == 0 and out.startswith("CONV1 (conv)") and "((f·f·d) + 1)·k = ((5·5·3) + 1)·8 = 608" in out
+    code, out, _ = run(capsys, "zoo:resnet50", "--explain", "layer1")
+    # the block's rows, and only them: 3 bottlenecks of the first stage
+    explained = [line.split(" (")[0] for line in out.splitlines() if line and not line.startswith(" ")]
+    blocks = [n for n in explained if n.startswith("layer")]
+    assert code == 0 and blocks and all(n.startswith("layer1.") for n in blocks)
+    assert {n.split(".")[1] for n in blocks} == {"0", "1", "2"}
+
+
+def test_empty_columns_is_a_usage_error(capsys: pytest.CaptureFixture[str], article_file: str) -> None:
+    code, _, err = run(capsys, article_file, "--columns", "")
+    assert code == 2 and "no columns given" in err
+
+
+def test_an_analysis_error_echoes_the_line_with_a_caret(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    net = tmp_path / "t.cnn"
+    net.write_text("input 8x8x3\nc1: conv 8 3\nc3: conv 8 3 p=1x2x3\n")
+    code, _, err = run(capsys, str(net), )
+    assert code == 2
+    assert f"{net}:3:1: layer 'c3': padding (1, 2, 3) has 3 entries for a 2-D layer\n  c3: conv 8 3 p=1x2x3\n  ^" in err
 
 
 # --- options ----------------------------------------------------------------------------------------

@@ -52,7 +52,7 @@ def test_concat_of_mismatched_spatial_sizes() -> None:
     x = g.add("in", Input((8, 8, 3)))
     a = g.add("a", Conv(4, 3), x)
     g.add("cat", Concat(), a, x)
-    with pytest.raises(cc.MergeError, match=r"concat along axis -1 needs every other axis equal, got \(6, 6, 4\), "
+    with pytest.raises(cc.MergeError, match=r"concat along axis -1 \(C\) needs every other axis equal, got \(6, 6, 4\), "
                                             r"\(8, 8, 3\)"):
         cc.analyze(g.build())
 
@@ -127,3 +127,48 @@ def test_broadcast_that_does_not_fit() -> None:
 def test_crop_larger_than_the_input() -> None:
     with pytest.raises(cc.ShapeError, match=r"cannot crop axis H of size 8 by \(-1, -1\)"):
         analyze_chain(Input((8, 8, 4)), cc.layers.Crop(10))
+
+
+def test_concat_axis_counts_the_batch_as_the_frameworks_do() -> None:
+    a = Input((4, 4, 8))
+    with pytest.raises(cc.MergeError, match=r"dim 0 is the batch axis, which concat cannot join"):
+        analyze_chain(("a", a), ("b", Input((4, 4, 8)), []), ("c", Concat(dim=0), ["a", "b"]))
+    with pytest.raises(cc.MergeError, match=r"axis 4 is out of range for inputs of rank 4 \(batch axis included\)"):
+        analyze_chain(("a", a), ("b", Input((4, 4, 8)), []), ("c", Concat(axis=4), ["a", "b"]))
+    with pytest.raises(cc.ArgumentError, match=r"give axis \(Keras: channels last\) or dim \(PyTorch"):
+        Concat(axis=1, dim=1)
+
+
+def test_upsampling_mode_must_fit_the_spatial_axes() -> None:
+    from cnncalc.layers import Upsample
+
+    with pytest.raises(cc.ShapeError, match=r"mode 'bilinear' interpolates 2 spatial axes, but \(5, 4, 3, 2\) has 3"):
+        analyze_chain(Input((5, 4, 3, 2)), Upsample(2, mode="bilinear"))
+    with pytest.raises(cc.ShapeError, match=r"mode 'trilinear' interpolates 3 spatial axes"):
+        analyze_chain(Input((5, 4, 3)), Upsample(2, mode="trilinear"))
+
+
+def test_python_api_mistakes_are_cnncalc_errors() -> None:
+    with pytest.raises(cc.GraphError, match=r"chain item 2 is 'x': not a layer, \(name, layer\)"):
+        cc.Network.chain(Input((8, 8, 3)), "x")  # type: ignore[arg-type]
+    with pytest.raises(cc.GraphError, match=r"chain item 2 is \('c', Conv"):
+        cc.Network.chain(Input((8, 8, 3)), ("c", Conv(8, 3), "extra"))  # type: ignore[arg-type]
+    net = cc.Network.chain(("in", Input((8, 8, 3))), ("conv1", Conv(8, 3)))
+    with pytest.raises(cc.ArgumentError, match=r"no convention named 'convention'(?s:.*)did you mean 'counting'"):
+        cc.analyze(net, convention="keras")
+    result = cc.analyze(net)
+    with pytest.raises(KeyError) as err:  # a KeyError, as a mapping's lookup is, and a CnnCalcError
+        result["Conv1"]
+    assert isinstance(err.value, cc.CnnCalcError) and "did you mean 'conv1'?" in str(err.value)
+    with pytest.raises(cc.ArgumentError, match="analyze\\(\\) takes a Network or a Graph, got str"):
+        cc.analyze("net.cnn")  # type: ignore[arg-type]
+    g = cc.Graph()
+    g.add("in", Input((8, 8, 3)))
+    assert cc.analyze(g).totals.activations == 0  # a Graph is built for you
+
+
+def test_one_dimensional_zero_padding_takes_before_and_after() -> None:
+    from cnncalc.layers import ZeroPad
+
+    # torch.nn.ZeroPad1d((1, 2)) and Keras ZeroPadding1D((1, 2)): 5 + 1 + 2 = 8 steps
+    assert analyze_chain(Input((5, 4)), ZeroPad((1, 2))).rows[-1].output_shape.dims == (8, 4)

@@ -468,3 +468,23 @@ def test_multiply_broadcasts_like_torch(sizes: list[int], c: int, data: Any) -> 
     y = x * g
     assert compute(cc.layers.Multiply(), shape, gate).output.dims == channels_last(y)
     assert compute(cc.layers.Multiply(), gate, shape).output.dims == channels_last(g * x)
+
+
+@given(st.integers(1, 3), st.integers(2, 3), st.data())
+def test_concat_dim_is_pytorchs_and_axis_is_keras(spatial: int, parts: int, data: Any) -> None:
+    """dim counts as torch.cat does on (N, C, *spatial); axis as Keras's Concatenate on (N, *spatial, C)."""
+    rank = spatial + 2
+    dim = data.draw(st.sampled_from([d for d in range(-rank, rank) if d % rank != 0]))
+    base = [data.draw(st.integers(1, 4)) for _ in range(rank)]
+    tensors = []
+    for _ in range(parts):
+        size = list(base)
+        size[dim] = data.draw(st.integers(1, 4))
+        tensors.append(torch.empty(*size, device=META))
+    shapes = [Shape(channels_last(t), spatial) for t in tensors]
+    expected = channels_last(torch.cat(tensors, dim=dim))
+    assert compute(Concat(dim=dim), *shapes).output.dims == expected
+    # the same join in Keras's numbering: PyTorch's axis d of (N, C, *spatial) sits where in (N, *spatial, C)?
+    d = dim % rank
+    keras_axis = rank - 1 if d == 1 else d - 1
+    assert compute(Concat(axis=keras_axis), *shapes).output.dims == expected

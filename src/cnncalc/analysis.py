@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .conventions import Conventions
-from .errors import ArgumentError, ShapeError
+from .errors import ArgumentError, ShapeError, UnknownLayerError
 from .expr import Expr, Num, Quantity, Var, total
 from .kinds.base import Computed, Layer
 from .kinds.structural import Input
@@ -146,7 +146,13 @@ class Result:
         for row in self.rows:
             if row.name == name:
                 return row
-        raise KeyError(name)
+        from .kinds.base import suggest
+
+        guess = suggest(str(name), [r.name for r in self.rows])
+        raise UnknownLayerError(
+            f"no layer named {name!r} in '{self.name}'",
+            hint=f"did you mean '{guess}'?" if guess else "layers: " + ", ".join(r.name for r in self.rows[:20]),
+        )
 
     def explain(self, layer: str | None = None) -> str:
         rows = [self[layer]] if layer else list(self.rows)

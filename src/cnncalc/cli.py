@@ -17,15 +17,15 @@ import sys
 from typing import IO, NoReturn
 
 from . import __version__
-from .analysis import Result, analyze
+from .analysis import Result, Row, analyze
 from .budget import Budget, memory_of
 from .conventions import Conventions, Layout
 from .errors import ArgumentError, CnnCalcError, ShapeError
 from .kinds.base import KINDS, suggest
-from .network import Network
+from .network import Network, Source
 from .render.registry import FIXED_COLUMNS, RENDERERS, render
 from .render.text import totals_lines
-from .sources import is_model_reference, lazy, load_network, parse_kwargs
+from .sources import is_model_reference, lazy, load_network, parse_kwargs, source_line
 
 EXAMPLES = """\
 examples:
@@ -50,7 +50,7 @@ exit status: 0 ok · 1 budget exceeded or check failed · 2 user error (bad file
 """
 
 _ALL_LAYERS = "\0all"
-_TORCH_ONLY = ("input", "kwargs", "depth")
+_TORCH_ONLY = ("input", "kwargs", "depth", "partial")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -126,6 +126,10 @@ def _add_budget_and_reference_options(p: argparse.ArgumentParser) -> None:
     )
     t.add_argument("--kwargs", metavar="JSON", help="keyword arguments for the model's factory, as a JSON object")
     t.add_argument("--depth", type=int, metavar="N", help="show module rows down to this nesting depth")
+    t.add_argument(
+        "--partial", action="store_true", default=None,
+        help="when the forward reaches an operator that needs real data (NMS, nonzero), keep the rows before it",
+    )
 
 
 def _add_convention_options(p: argparse.ArgumentParser) -> None:
@@ -258,7 +262,20 @@ def analyze_located(network: Network, conventions: Conventions) -> Result:
         node = next((n for n in network.nodes if n.name == err.layer), None)
         if node is None or node.source is None:
             raise
-        raise CnnCalcError(f"{node.source}: {err}") from None
+        raise located(err, node.source) from None
+
+
+def located(err: ShapeError | ArgumentError, where: Source) -> CnnCalcError:
+    """The error at file:line:col, with the line and a caret under the layer, then the hint and fixes."""
+    text = f"{where}: {err._where()}{err.message}"
+    line = source_line(where.file, where.line)
+    if line is not None:
+        text += f"\n  {line}\n  {' ' * (where.column - 1)}^"
+    if err.hint:
+        text += f"\n  hint: {err.hint}"
+    for fix in getattr(err, "fixes", ()):
+        text += f"\n  fix: {fix}"
+    return CnnCalcError(text)
 
 
 def _analyze_reference(ref: str, opts: argparse.Namespace) -> Result:
@@ -277,7 +294,7 @@ def _analyze_reference(ref: str, opts: argparse.Namespace) -> Result:
     try:
         result = adapter.analyze_reference(
             ref, inputs=opts.input, kwargs=kwargs, conventions=conventions, depth=opts.depth,
-            batch=opts.batch, dtype=opts.dtype,
+            batch=opts.batch, dtype=opts.dtype, partial=bool(opts.partial),
         )
     except ModuleNotFoundError as err:
         missing = err.name or "a module"
@@ -290,13 +307,29 @@ def _analyze_reference(ref: str, opts: argparse.Namespace) -> Result:
 
 
 def explain(result: Result, layer: str | None) -> str:
-    """Every number's formula with values (or one layer's), then the totals and conventions."""
-    if layer is not None and layer not in {r.name for r in result.rows}:
-        names = [r.name for r in result.rows]
-        guess = suggest(layer, names)
-        hint = f"did you mean '{guess}'?" if guess else "layers: " + ", ".join(names[:20])
-        raise CnnCalcError(f"--explain: no layer named '{layer}'", hint=hint)
-    return result.explain(layer) + "\n\n" + "\n".join(totals_lines(result))
+    """Every number's formula with values (or one layer's, or a block's), then the totals and conventions."""
+    if layer is None:
+        text = result.explain()
+    else:
+        rows = explained_rows(result, layer)
+        text = "\n\n".join(r.explain(result.conventions.layout) for r in rows)
+    return text + "\n\n" + "\n".join(totals_lines(result))
+
+
+def explained_rows(result: Result, layer: str) -> list[Row]:
+    """The row named LAYER (case aside), or every row of the block LAYER (names starting 'LAYER.')."""
+    for exact in (True, False):
+        rows = [r for r in result.rows if (r.name == layer if exact else r.name.lower() == layer.lower())]
+        if rows:
+            return rows[:1]
+    prefix = layer.lower().rstrip("./") + "."
+    rows = [r for r in result.rows if r.name.lower().startswith(prefix)]
+    if rows:
+        return rows
+    names = [r.name for r in result.rows]
+    guess = suggest(layer, names)
+    hint = f"did you mean '{guess}'?" if guess else "layers: " + ", ".join(names[:20])
+    raise CnnCalcError(f"--explain: no layer or block named '{layer}'", hint=hint)
 
 
 def _use_colour(choice: str, stream: IO[str]) -> bool:

@@ -8,7 +8,7 @@ BatchNorm/RNN counted as PyTorch does
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any, Literal
 
 from .errors import ArgumentError
@@ -91,7 +91,17 @@ class Conventions:
         return DTYPE_BYTES[self.dtype]
 
     def but(self, **changes: Any) -> Conventions:
-        """A copy with some fields changed."""
+        """A copy with some fields changed (an unknown field is an ArgumentError naming the right one)."""
+        known = [f.name for f in fields(self)]
+        for key in changes:
+            if key not in known:
+                from .kinds.base import suggest
+
+                guess = {"convention": "counting", "layout_": "layout"}.get(key) or suggest(key, known)
+                raise ArgumentError(
+                    f"no convention named '{key}'",
+                    hint=(f"did you mean '{guess}'? " if guess else "") + "conventions: " + ", ".join(known),
+                )
         return replace(self, **changes)
 
     def describe(self) -> str:

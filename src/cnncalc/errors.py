@@ -100,6 +100,10 @@ class GraphError(CnnCalcError):
     """The network's wiring is wrong: unknown input, duplicate name, cycle, no input layer."""
 
 
+class UnknownLayerError(CnnCalcError, KeyError):
+    """No layer of that name in a result (also a KeyError, as a mapping's lookup is)."""
+
+
 class UnsupportedError(CnnCalcError):
     """Something cnncalc does not model: said so, with the reason, never counted as zero."""
 

@@ -98,15 +98,20 @@ class Network:
     def chain(cls, *items: ChainItem, name: str = "network") -> Network:
         """A chain of layers, each fed by the one before unless it names its inputs."""
         graph = Graph()
-        for item in items:
+        for i, item in enumerate(items, 1):
             if isinstance(item, Node):
                 graph.add_node(item)
             elif isinstance(item, Layer):
                 graph.then(item)
-            elif len(item) == 2:
+            elif _is_named(item, 2):
                 graph.then(item[1], name=item[0])
-            else:
+            elif _is_named(item, 3) and not isinstance(item[2], str) and isinstance(item[2], Sequence):
                 graph.add(item[0], item[1], *item[2])
+            else:
+                raise GraphError(
+                    f"chain item {i} is {item!r}: not a layer, (name, layer) or (name, layer, [inputs])",
+                    hint="e.g. Network.chain(Input((32, 32, 3)), ('conv1', Conv(8, 5)), ('sum', Add(), ['a', 'b']))",
+                )
         return graph.build(name)
 
     def analyze(self, conventions: Conventions | None = None, **options: Any) -> Result:
@@ -114,6 +119,12 @@ class Network:
         from .analysis import analyze
 
         return analyze(self, conventions, **options)
+
+
+def _is_named(item: object, length: int) -> bool:
+    """(name, layer, …) of the given length."""
+    return (isinstance(item, tuple) and len(item) == length and isinstance(item[0], str)
+            and isinstance(item[1], Layer))
 
 
 class Graph:

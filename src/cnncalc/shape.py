@@ -87,12 +87,14 @@ class Shape:
     def __str__(self) -> str:
         return self.show()
 
+    def names(self) -> tuple[str, ...]:
+        """A name per axis: ('H', 'W', 'C') for an image, ('n',) for a vector, ('d1', 'd2') otherwise."""
+        if self.rank == 1:
+            return ("n",)
+        if self.spatial and self.rank == self.spatial + 1:
+            return axis_names(self.spatial) + ("C",)
+        return tuple(f"d{i + 1}" for i in range(self.rank))
+
     def size_expr(self) -> Expr:
         """The element count as named factors, e.g. H·W·C = 28·28·8."""
-        if self.rank == 1:
-            return Var("n", self.dims[0])
-        if self.spatial and self.rank == self.spatial + 1:
-            names = axis_names(self.spatial) + ("C",)
-        else:
-            names = tuple(f"d{i + 1}" for i in range(self.rank))
-        return product([Var(n, d) for n, d in zip(names, self.dims)])
+        return product([Var(n, d) for n, d in zip(self.names(), self.dims)])

@@ -52,7 +52,18 @@ def load_network(source: str) -> Network:
     return _parse(_read(source), source)
 
 
+#: the text of each network read in this process, by file name: to echo a line in an analysis error
+_TEXTS: dict[str, str] = {}
+
+
+def source_line(file: str, line: int) -> str | None:
+    """Line LINE (1-based) of a network text read by load_network, or None."""
+    lines = _TEXTS.get(file, "").splitlines()
+    return lines[line - 1] if 0 < line <= len(lines) else None
+
+
 def _parse(text: str, file: str) -> Network:
+    _TEXTS[file] = text
     if file.lower().endswith(".json") or (file == "<stdin>" and text.lstrip().startswith("{")):
         netjson = lazy("cnncalc.netjson", "support for JSON networks", "loads")
         return _network(netjson.loads(text, file), file)

@@ -125,6 +125,8 @@ def test_tied_weight_counted_once() -> None:
     result = from_torch(model, input_size=(2, 7), dtypes=[torch.int64])
     assert result.totals.params == sum(p.numel() for p in model.parameters()) == 100 * 16 + 16 * 16 + 16
     assert result["head"].params == 0 and result["head"].shares_params_with == "emb"
+    # every format says it, not only JSON: the table and Markdown print the warnings
+    assert "head: shares its parameters with emb (counted once, there)" in str(result)
     assert result.totals.macs == _flop_counter_macs(model, torch.zeros(2, 7, dtype=torch.int64))
 
 
@@ -197,6 +199,8 @@ def test_unmapped_module_is_measured_and_says_why() -> None:
     assert row.unmodelled is not None and "no entry in the mapping table" in row.unmodelled
     assert row.params == 8 and row.state.value == 8
     assert row.output_shape.ordered("chw") == (8, 8, 8)
+    assert any(w.startswith("1: not modelled: ") for w in result.warnings)
+    assert "warning: 1: not modelled:" in str(result)
 
 
 def test_depth_rolls_up_containers_and_keeps_totals() -> None:
@@ -311,3 +315,66 @@ def test_from_torch_refuses_what_it_would_otherwise_replace(kwargs: dict[str, ob
 
     with pytest.raises(ArgumentError, match=re.escape(said)):
         from_torch(nn.Sequential(nn.Conv2d(3, 4, 3)), **kwargs)  # type: ignore[arg-type]
+
+
+def test_a_module_reachable_under_two_names_is_left_intact() -> None:
+    shared = nn.Linear(8, 8)
+    block = nn.Sequential(nn.Linear(8, 8), nn.ReLU())
+    model = nn.Sequential(shared, shared, nn.Sequential(block), nn.Sequential(block))
+    before = {id(p) for p in model.parameters()}
+    for _ in range(2):  # a second analysis must see the same model
+        result = from_torch(model, input_size=(1, 8))
+        assert result.totals.params == result.totals.trainable_params == sum(p.numel() for p in model.parameters())
+    assert {id(p) for p in model.parameters()} == before
+    assert all(p.device.type == "cpu" and p.requires_grad for p in model.parameters())
+    assert model(torch.zeros(1, 8)).shape == (1, 8)  # still runs for real
+
+
+class _Positions(nn.Module):
+    """nanoGPT's pattern: token and position embeddings, the positions an unbatched arange."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.wte, self.wpe = nn.Embedding(50, 16), nn.Embedding(10, 16)
+
+    def forward(self, idx: torch.Tensor) -> torch.Tensor:
+        return self.wte(idx) + self.wpe(torch.arange(idx.shape[1], device=idx.device))
+
+
+@pytest.mark.parametrize("module,shape", [(nn.Conv2d(3, 4, 3), (3, 8, 8)), (nn.MaxPool1d(2), (3, 8)),
+                                          (nn.ConvTranspose1d(3, 2, 3, stride=2), (3, 5))])
+def test_unbatched_inputs_are_one_sample(module: nn.Module, shape: tuple[int, ...]) -> None:
+    row = from_torch(nn.Sequential(module), input_size=shape, conventions=Conventions(layout="chw")).rows[-1]
+    assert row.output_shape.ordered("chw") == tuple(module(torch.zeros(shape)).shape)  # a real CPU forward
+    assert row.activations.value == module(torch.zeros(shape)).numel()
+
+
+def test_unbatched_recurrent_and_position_embeddings() -> None:
+    rnn = nn.GRU(8, 4)
+    row = from_torch(nn.Sequential(rnn), input_size=(5, 8)).rows[-1]
+    assert row.output_shape.dims == tuple(rnn(torch.zeros(5, 8))[0].shape)
+    result = from_torch(_Positions(), input_size=(2, 10), dtypes=[torch.int64])
+    assert result["wpe"].output_shape.dims == (10, 16) and result["wte"].output_shape.dims == (10, 16)
+    assert result.totals.params == (50 + 10) * 16
+
+
+def test_weight_norm_is_measured_not_an_error() -> None:
+    with pytest.warns(FutureWarning):
+        conv = torch.nn.utils.weight_norm(nn.Conv2d(3, 4, 3))
+    result = from_torch(nn.Sequential(conv), input_size=(1, 3, 8, 8))
+    assert result["0"].unmodelled and "pre-hooks" in result["0"].unmodelled
+    assert result.totals.params == sum(p.numel() for p in conv.parameters())  # weight_g + weight_v + bias = 116
+
+
+def test_a_failure_names_the_innermost_module() -> None:
+    class Inner(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.e = nn.Embedding(10, 4)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.e(x)
+
+    outer = nn.Sequential(nn.Identity(), Inner())
+    with pytest.raises(UnsupportedError, match=r"module '1\.e' \(Embedding\): the forward fails on the meta device"):
+        from_torch(outer, input_size=(1, 5))  # float ids: Embedding refuses them

@@ -255,9 +255,9 @@ class ConvTranspose(_Windowed):
     def _axis(self, name: str, i: int, k: int, s: int, d: int, pads: tuple[int, int], op: int) -> Expr:
         if self.padding == "same" and not op:
             return Var(name, i) * Var("s", s)  # Keras: i·s
-        if self.padding == "valid" and not op:
-            return (Var(name, i) - 1) * Var("s", s) + maximum(d * (k - 1) + 1, Var("s", s))
         eff: Expr = Var("f", k) if d == 1 else Var("d", d) * (Var("f", k) - 1) + 1
+        if self.padding == "valid" and not op:
+            return (Var(name, i) - 1) * Var("s", s) + maximum(eff, Var("s", s))  # Keras: max(f, s)
         expr: Expr = (Var(name, i) - 1) * Var("s", s)
         if pads[0] or pads[1]:
             both = Num(2) * Var("p", pads[0]) if pads[0] == pads[1] else Var("p₁", pads[0]) + Var("p₂", pads[1])

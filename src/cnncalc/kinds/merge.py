@@ -78,40 +78,70 @@ class Multiply(_Elementwise):
 @register("concat", "concatenate")
 @dataclass(frozen=True)
 class Concat(Layer):
-    """Concatenation along an axis (default: channels, the last axis); other axes must agree."""
+    """Concatenation along one axis (default: channels); the other axes must agree.
+
+    The axis counts the batch axis, as both frameworks do: ``axis`` as Keras (channels last: for an
+    image (N, H, W, C), -1 or 3 is channels, 1 is H) and ``dim`` as PyTorch (channels first: for
+    (N, C, H, W), 1 is channels, 2 is H, -1 is W). For a sequence or a vector (no channels axis) both
+    read the tensor as it is. Axis 0, the batch, cannot be joined here.
+    """
 
     kind = "concat"
     arity = (2, None)
-    aliases = {"dim": "axis"}
 
     axis: int = -1
+    dim: int | None = None
 
     def __post_init__(self) -> None:
-        if isinstance(self.axis, bool) or not isinstance(self.axis, int):
-            raise ArgumentError(f"axis must be an integer, got {self.axis!r}")
+        for name, value in (("axis", self.axis), ("dim", self.dim)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+                raise ArgumentError(f"{name} must be an integer, got {value!r}")
+        if self.dim is not None and self.axis != -1:
+            raise ArgumentError(
+                f"give axis (Keras: channels last) or dim (PyTorch: channels first), not both "
+                f"(axis={self.axis}, dim={self.dim})"
+            )
+
+    def _named(self) -> str:
+        return f"dim {self.dim}" if self.dim is not None else f"axis {self.axis}"
+
+    def sample_axis(self, x: Shape) -> int:
+        """The axis of the channels-last sample (batch excluded) this layer joins along."""
+        given = self.axis if self.dim is None else self.dim
+        rank = x.rank + 1  # the frameworks count the batch axis
+        if not -rank <= given < rank:
+            raise MergeError(f"{self._named()} is out of range for inputs of rank {rank} (batch axis included)")
+        index = given % rank
+        if index == 0:
+            raise MergeError(
+                f"{self._named()} is the batch axis, which concat cannot join",
+                hint="the batch axis counts: channels are axis=-1 (Keras) or dim=1 (PyTorch)",
+            )
+        if self.dim is None or x.spatial == 0:
+            return index - 1
+        return x.rank - 1 if index == 1 else index - 2  # (N, C, *spatial) → (*spatial, C)
 
     def compute(self, inputs: tuple[Shape, ...], counting: Counting) -> Computed:
         first = inputs[0]
         if any(s.rank != first.rank for s in inputs):
             raise MergeError(f"concat needs inputs of one rank, got {_shown(inputs)}")
-        axis = self.axis % first.rank if -first.rank <= self.axis < first.rank else None
-        if axis is None:
-            raise MergeError(f"axis {self.axis} is out of range for rank {first.rank}")
+        axis = self.sample_axis(first)
+        name = first.names()[axis]
         for other in inputs[1:]:
             rest_a = first.dims[:axis] + first.dims[axis + 1 :]
             rest_b = other.dims[:axis] + other.dims[axis + 1 :]
             if rest_a != rest_b:
                 raise MergeError(
-                    f"concat along axis {self.axis} needs every other axis equal, got {_shown(inputs)}",
+                    f"concat along {self._named()} ({name}) needs every other axis equal, got {_shown(inputs)}",
                     hint="match the spatial sizes of the branches (strides, padding) before joining them",
                     fixes=("crop or pad the larger branch to the smaller one's size",),
                 )
-        parts = [Var(f"C{i + 1}", s.dims[axis]) for i, s in enumerate(inputs)]
+        parts = [Var(f"{name}{i + 1}", s.dims[axis]) for i, s in enumerate(inputs)]
         dims = list(first.dims)
         dims[axis] = sum(s.dims[axis] for s in inputs)
         return Computed(
             output=Shape(tuple(dims), first.spatial),
-            shape_steps=(("axis size", q(sum(parts[1:], parts[0]))),),
+            shape_steps=((name, q(sum(parts[1:], parts[0]))),),
         )
 
 

@@ -125,7 +125,10 @@ class ZeroPad(Layer):
         (x,) = inputs
         if x.spatial < 1:
             raise ShapeError(f"zero padding needs spatial axes, got {x}")
-        pads = explicit_padding(self.padding, x.spatial)
+        pad = self.padding
+        if x.spatial == 1 and isinstance(pad, tuple) and len(pad) == 2 and all(isinstance(v, int) for v in pad):
+            pad = (pad,)  # type: ignore[assignment]  # Keras ZeroPadding1D((1, 2)), torch ZeroPad1d((1, 2))
+        pads = explicit_padding(pad, x.spatial)
         outs = tuple(d + a + b for d, (a, b) in zip(x.spatial_dims, pads))
         steps = tuple(
             (f"{n}_out", q(Var(n, d) + Var("p₁", a) + Var("p₂", b)))
@@ -167,6 +170,13 @@ class Upsample(Layer):
         (x,) = inputs
         if x.spatial < 1:
             raise ShapeError(f"upsampling needs spatial axes, got {x}")
+        needs = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}.get(self.mode)
+        if needs is not None and needs != x.spatial:
+            fits = {1: "linear", 2: "bilinear or bicubic", 3: "trilinear"}.get(x.spatial, "nearest")
+            raise ShapeError(
+                f"mode '{self.mode}' interpolates {needs} spatial axes, but {x} has {x.spatial}",
+                hint=f"use mode '{fits}' (or 'nearest') for this input",
+            )
         names = axis_names(x.spatial)
         if self.scale_factor is not None:
             factors = expand("scale_factor", self.scale_factor, x.spatial)

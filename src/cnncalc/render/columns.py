@@ -76,6 +76,9 @@ def pick(keys: str | tuple[str, ...] | list[str] | None) -> list[Column]:
         keys = DEFAULT_COLUMNS
     if isinstance(keys, str):
         keys = [k.strip() for k in keys.split(",") if k.strip()]
+    if not keys:
+        raise ArgumentError("no columns given", hint="e.g. --columns name,output,params,macs; columns: "
+                            + ", ".join(COLUMNS))
     out = []
     for key in keys:
         if key not in COLUMNS:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import re
+import traceback
 from collections.abc import Sequence
 from typing import Any
 
@@ -109,11 +110,23 @@ def _meta_state(model: nn.Module) -> dict[str, Tensor] | None:
     return {name: torch.empty_like(t, device="meta") for name, t in named}
 
 
+def _restore(slots: list[tuple[nn.Module, dict[str, Any], dict[str, Any]]]) -> None:
+    """Put every parameter and buffer object back where it was, by identity."""
+    for module, params, buffers in slots:
+        for store, saved in ((module._parameters, params), (module._buffers, buffers)):
+            for name, value in saved.items():
+                if store.get(name) is not value:
+                    store[name] = value
+
+
 def _run(model: nn.Module, tracer: Tracer, args: list[Any], kwargs: dict[str, Any], partial: bool) -> str | None:
     """Run the traced forward; with ``partial``, a failure on meta stops the trace instead (its message)."""
     state = _meta_state(model)
     stopped: str | None = None
     flags = [(m, m.training) for m in model.modules()]
+    # functional_call swaps tensors in and back by name; a module reachable under two names (the same
+    # Linear twice in a Sequential) can be left holding the meta stand-ins, so every slot is put back here
+    slots = [(m, dict(m._parameters), dict(m._buffers)) for m in model.modules()]
     try:
         model.eval()
         with tracer.hooks(), torch.no_grad(), Counter(tracer):
@@ -125,28 +138,42 @@ def _run(model: nn.Module, tracer: Tracer, args: list[Any], kwargs: dict[str, An
         raise
     except Exception as err:  # a model that cannot run on meta: say which operator
         if not partial:
-            raise _unsupported(model, err) from err
-        stopped = _unsupported(model, err).message
+            raise _unsupported(model, err, tracer.paths) from err
+        stopped = _unsupported(model, err, tracer.paths).message
     finally:
         for m, flag in flags:
             m.training = flag
+        _restore(slots)
     if tracer.error is not None:
         raise tracer.error
     return stopped
 
 
-def _unsupported(model: nn.Module, err: Exception) -> CnnCalcError:
+def _failing_module(model: nn.Module, err: Exception, paths: dict[int, str]) -> str:
+    """The innermost module whose code was running when the error was raised (from the traceback)."""
+    where = type(model).__name__
+    for frame, _ in traceback.walk_tb(err.__traceback__):
+        owner = frame.f_locals.get("self")
+        if isinstance(owner, nn.Module) and id(owner) in paths:
+            path = paths[id(owner)]
+            where = f"module '{path}' ({type(owner).__name__})" if path else type(model).__name__
+    return where
+
+
+def _unsupported(model: nn.Module, err: Exception, paths: dict[int, str]) -> CnnCalcError:
     text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
     op = re.search(r"aten::(\w+)|aten\.(\w+)|torch\.(\w+)\(\)", str(err))
-    name = type(model).__name__
+    name = _failing_module(model, err, paths)
     if op:
         which = op.group(1) or op.group(2) or op.group(3)
-        return UnsupportedError(f"{name}'s forward fails on the meta device at operator aten::{which}: {text}",
+        return UnsupportedError(f"{name}: the forward fails on the meta device at operator aten::{which}: {text}",
                                 hint="the operator needs real data (e.g. NMS, nonzero, .item()); analyse the part "
-                                     "of the model before it, or keep the rows before it with from_torch(…, "
-                                     "partial=True)")
-    return UnsupportedError(f"{name}'s forward fails on the meta device: {type(err).__name__}: {text}",
-                            hint="check --input (shapes, dtype :int64 for token ids) and the model's kwargs")
+                                     "of the model before it, or keep the rows before it with --partial "
+                                     "(from_torch(…, partial=True))")
+    return UnsupportedError(f"{name}: the forward fails on the meta device: {type(err).__name__}: {text}",
+                            hint="check --input (shapes, dtype :int64 for token ids) and the model's kwargs; a tensor "
+                                 "kept as a plain attribute rather than a buffer, or control flow on tensor values, "
+                                 "cannot run on meta")
 
 
 def analyze_module(model: nn.Module, args: list[Any], kwargs: dict[str, Any], conventions: Conventions,
@@ -189,10 +216,20 @@ def _analyze_module(model: nn.Module, args: list[Any], kwargs: dict[str, Any], c
     rows = tuple(maker.rows)
     totals = _totals(rows, owners)
     shown = rows if depth is None else tuple(r for r in rows if r.depth < depth)  # torchinfo: 1 = children
-    warnings = tuple(f"{r.name}: {w}" for r in shown for w in r.warnings)
+    warnings = tuple(f"{r.name}: {w}" for r in shown for w in r.warnings) + _marks(shown)
     if stopped:
         warnings += (f"partial: {stopped}; the rows after it are missing (modules not reached: parameters only)",)
     return Result(name or type(model).__name__, shown, totals, conv, warnings)
+
+
+def _marks(rows: tuple[Row, ...]) -> tuple[str, ...]:
+    """What every format must say beside the numbers: rows measured rather than modelled, and rows whose
+    parameters are counted at another row (shared or tied)."""
+    out = [f"{r.name}: " + (r.unmodelled if r.unmodelled.startswith("not ") else f"not modelled: {r.unmodelled}")
+           for r in rows if r.unmodelled and r.kind != "functional"]
+    out += [f"{r.name}: shares its parameters with {r.shares_params_with} (counted once, there)"
+            for r in rows if r.shares_params_with]
+    return tuple(out)
 
 
 def _conventions(model: nn.Module, conventions: Conventions, first: Tensor) -> Conventions:

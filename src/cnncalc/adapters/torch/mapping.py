@@ -47,7 +47,7 @@ class NotMapped(Exception):
     """The module's type is in the table but this configuration has no core kind (the reason)."""
 
 
-View = Callable[[Tensor], tuple[Shape, int]]
+View = Callable[[Any], tuple[Shape, int]]  # a Tensor, or an Unsqueezed stand-in
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,18 @@ class Mapped:
     inputs: tuple[tuple[int, str], ...] = ((0, "input"),)
     #: for a layer that depends on the input's rank: the layer for these input tensors (may raise NotMapped)
     refine: Callable[[list[Tensor]], Layer] | None = None
+    #: the input rank at which PyTorch reads one sample with no batch axis (Conv2d on (C, H, W))
+    unbatched: int | None = None
+
+
+class Unsqueezed:
+    """A tensor's shape seen with a batch axis of 1 in front: what a view needs for an unbatched input."""
+
+    def __init__(self, t: Any) -> None:
+        self.shape = (1, *(int(d) for d in t.shape))
+
+    def dim(self) -> int:
+        return len(self.shape)
 
 
 def image(t: Tensor) -> tuple[Shape, int]:
@@ -93,7 +105,8 @@ def batch_second(t: Tensor) -> tuple[Shape, int]:
 
 def _sequence(batch_first: bool) -> View:
     def view(t: Tensor) -> tuple[Shape, int]:
-        return plain(t) if batch_first or t.dim() != 3 else batch_second(t)
+        unbatched = isinstance(t, Unsqueezed)  # (L, features) seen as (1, L, features) whatever batch_first says
+        return plain(t) if batch_first or unbatched or t.dim() != 3 else batch_second(t)
 
     return view
 
@@ -105,7 +118,8 @@ def _conv(m: nn.Module) -> Mapped:
     ndim = len(m.kernel_size)
     return Mapped(Conv(filters=m.out_channels, kernel_size=tuple(m.kernel_size), stride=tuple(m.stride),
                        padding=_pad(m.padding), dilation=tuple(m.dilation), groups=m.groups,
-                       bias=m.bias is not None, ndim=ndim, in_channels=m.in_channels), image)
+                       bias=m.bias is not None, ndim=ndim, in_channels=m.in_channels), image,
+                  unbatched=ndim + 1)
 
 
 def _pad(padding: Any) -> Any:
@@ -117,7 +131,8 @@ def _conv_transpose(m: nn.Module) -> Mapped:
     return Mapped(ConvTranspose(filters=m.out_channels, kernel_size=tuple(m.kernel_size),
                                 stride=tuple(m.stride), padding=_pad(m.padding), dilation=tuple(m.dilation),
                                 groups=m.groups, bias=m.bias is not None, ndim=len(m.kernel_size),
-                                output_padding=tuple(m.output_padding)), image)
+                                output_padding=tuple(m.output_padding)), image,
+                  unbatched=len(m.kernel_size) + 1)
 
 
 def _linear(m: nn.Module) -> Mapped:
@@ -160,14 +175,15 @@ def _pool_args(m: Any) -> dict[str, Any]:
 
 def _maxpool(ndim: int) -> Callable[[nn.Module], Mapped]:
     def build(m: nn.Module) -> Mapped:
-        return Mapped(MaxPool(**_pool_args(m), dilation=m.dilation, ndim=ndim), image)  # type: ignore[arg-type]
+        return Mapped(MaxPool(**_pool_args(m), dilation=m.dilation, ndim=ndim), image,  # type: ignore[arg-type]
+                      unbatched=ndim + 1)
 
     return build
 
 
 def _avgpool(ndim: int) -> Callable[[nn.Module], Mapped]:
     def build(m: nn.Module) -> Mapped:
-        return Mapped(AvgPool(**_pool_args(m), ndim=ndim), image)
+        return Mapped(AvgPool(**_pool_args(m), ndim=ndim), image, unbatched=ndim + 1)
 
     return build
 
@@ -212,7 +228,7 @@ def _prelu(m: nn.Module) -> Mapped:
 
 def _embedding(m: nn.Module) -> Mapped:
     assert isinstance(m, nn.Embedding)
-    return Mapped(Embedding(m.num_embeddings, m.embedding_dim), plain)
+    return Mapped(Embedding(m.num_embeddings, m.embedding_dim), plain, unbatched=1)
 
 
 def _recurrent(cell: str) -> Callable[[nn.Module], Mapped]:
@@ -226,7 +242,7 @@ def _recurrent(cell: str) -> Callable[[nn.Module], Mapped]:
             cell_name = cell
         layer = Recurrent(m.hidden_size, cell=cell_name, num_layers=m.num_layers, bidirectional=m.bidirectional,
                           bias=m.bias, batch_first=m.batch_first)
-        return Mapped(layer, _sequence(m.batch_first))
+        return Mapped(layer, _sequence(m.batch_first), unbatched=2)
 
     return build
 
@@ -239,7 +255,7 @@ def _mha(m: nn.Module) -> Mapped:
     if bias != (m.out_proj.bias is not None):
         raise NotMapped("bias on the input projections but not on the output one (or the reverse)")
     layer = MultiHeadAttention(m.num_heads, embed_dim=m.embed_dim, bias=bias)
-    return Mapped(layer, _sequence(m.batch_first), inputs=((0, "query"), (1, "key"), (2, "value")))
+    return Mapped(layer, _sequence(m.batch_first), inputs=((0, "query"), (1, "key"), (2, "value")), unbatched=2)
 
 
 def _upsample(m: nn.Module) -> Mapped:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import inspect
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -120,7 +121,11 @@ def _torchvision(name: str, kwargs: dict[str, Any]) -> tuple[nn.Module, list[str
         raise ArgumentError(f"torchvision has no model '{name}'",
                             hint=f"did you mean '{guess}'?" if guess else "see torchvision.models.list_models()")
     builder = torchvision.models.get_model_builder(name)
-    model = _meta_build(lambda: builder(weights=None, **kwargs), f"torchvision:{name}")
+    # no checkpoint is ever fetched: not the model's weights, nor a detector's or segmenter's backbone
+    defaults = {"weights": None}
+    if "weights_backbone" in inspect.signature(builder).parameters:
+        defaults["weights_backbone"] = None
+    model = _meta_build(lambda: builder(**(defaults | kwargs)), f"torchvision:{name}")
     return model, default_inputs(name, builder.__module__)
 
 
@@ -190,12 +195,14 @@ def resolve(ref: str, kwargs: dict[str, Any]) -> tuple[nn.Module, list[str]]:
 
 
 def analyze_reference(ref: str, inputs: list[str] | None, kwargs: dict[str, Any], conventions: Conventions,
-                      depth: int | None, *, batch: int | None = None, dtype: str | None = None) -> Result:
+                      depth: int | None, *, batch: int | None = None, dtype: str | None = None,
+                      partial: bool = False) -> Result:
     """The CLI's entry point: build the referenced model on meta and analyse it at the given inputs.
 
     ``batch`` and ``dtype`` are the CLI's --batch and --dtype when given (None when not): --batch sets
     the batch axis of the default inputs and must agree with explicit --input shapes; --dtype casts the
-    model (free on meta) and the float inputs that do not name their own dtype.
+    model (free on meta) and the float inputs that do not name their own dtype. ``partial`` keeps the
+    rows before an operator that cannot run on meta (a detector's NMS).
     """
     if conventions.counting != "torch":
         raise ArgumentError(
@@ -233,4 +240,4 @@ def analyze_reference(ref: str, inputs: list[str] | None, kwargs: dict[str, Any]
             named[key] = t
         else:
             args.append(t)
-    return analyze_module(model, args, named, conventions, depth, name=ref)
+    return analyze_module(model, args, named, conventions, depth, name=ref, partial=partial)

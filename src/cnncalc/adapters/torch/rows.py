@@ -112,6 +112,13 @@ class RowMaker:
     first_call: dict[int, str] = field(default_factory=dict)
     orphans: dict[str, list[nn.Module]] = field(default_factory=dict)
 
+    def shown(self, t: Tensor | None) -> Shape:
+        """A measured tensor's shape, laid out as its producer laid it out (a float tensor of 3+ axes from
+        an unknown producer reads as (N, C, *spatial))."""
+        if t is None:
+            return Shape(())
+        return image(t)[0] if t.is_floating_point() and self.tracer.is_image(t, unknown_from=3) else plain(t)[0]
+
     def input_row(self, name: str, t: Tensor) -> None:
         shape = image(t)[0] if t.dim() >= 3 and t.is_floating_point() else plain(t)[0]
         dims = tuple(int(d) for d in t.shape[1:]) or (1,)
@@ -209,7 +216,7 @@ class RowMaker:
             why = ("not called by forward(): parameters counted, no shapes" if id(call.module) not in self.tracer.calls
                    else "the forward pass failed inside this module: parameters counted, no output shape")
         return self._row(call, depth, kind=type(call.module).__name__, layer=Measured(type(call.module).__name__),
-                         inputs=tuple(_shown(t) for t in call.inputs[:4]), output=_shown(out),
+                         inputs=tuple(self.shown(t) for t in call.inputs[:4]), output=self.shown(out),
                          activations=Quantity(Var("n", out.numel()) if out is not None else ZERO),
                          trainable=train, non_trainable=frozen, state=state, macs=macs,
                          flops=_flops(macs, extra, self.conv), pbytes=pbytes,
@@ -234,7 +241,7 @@ class RowMaker:
             name += f"#{call.number}"
         return Row(
             name=name, kind="functional", layer=Measured("functional"), inputs=(),
-            input_shapes=(), output_shape=_shown(out),
+            input_shapes=(), output_shape=self.shown(out),
             activations=Quantity(Var("n", call.produced)), trainable=train, non_trainable=frozen,
             state=_named_sum(own.buffers), macs=macs, flops=_flops(macs, extra, self.conv),
             receptive_field=self.tracer.field_of(out) if out is not None else UNKNOWN,
@@ -261,8 +268,8 @@ class RowMaker:
         macs = sum(r.macs.value for r in leaves)
         return Row(
             name=call.name, kind=type(call.module).__name__, layer=Measured(type(call.module).__name__),
-            inputs=(), input_shapes=tuple(_shown(t) for t in call.inputs[:4]),
-            output_shape=_shown(out), activations=Quantity(Var("n", out.numel()) if out is not None else ZERO),
+            inputs=(), input_shapes=tuple(self.shown(t) for t in call.inputs[:4]),
+            output_shape=self.shown(out), activations=Quantity(Var("n", out.numel()) if out is not None else ZERO),
             trainable=Quantity(Var("Σ trainable", sum(r.trainable.value for r in leaves))),
             non_trainable=Quantity(Var("Σ non-trainable", sum(r.non_trainable.value for r in leaves))),
             state=Quantity(Var("Σ state", sum(r.state.value for r in leaves))),
@@ -282,12 +289,6 @@ class RowMaker:
             shape_steps=f["steps"], notes=f["notes"], warnings=f["warnings"], source=_source(call.module),
             depth=depth, unmodelled=f.get("unmodelled"), shares_params_with=f["shared"],
         )
-
-
-def _shown(t: Tensor | None) -> Shape:
-    if t is None:
-        return Shape(())
-    return image(t)[0] if t.dim() >= 3 and t.is_floating_point() else plain(t)[0]
 
 
 def _source(module: nn.Module) -> str:

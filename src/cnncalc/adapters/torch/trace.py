@@ -24,7 +24,7 @@ from ...kinds.base import Computed, Counting, Layer
 from ...receptive import ReceptiveField
 from ...shape import Shape
 from .counter import macs_of
-from .mapping import Mapped, NotMapped, follow, image, lookup, plain
+from .mapping import Mapped, NotMapped, Unsqueezed, follow, image, lookup, plain
 
 UNKNOWN = ReceptiveField("unknown", note="not tracked through this operation")
 
@@ -60,6 +60,8 @@ class Call:
     rf_in: ReceptiveField = UNKNOWN
     rf_out: ReceptiveField = UNKNOWN
     view: Any = None
+    #: the input had no batch axis (Conv2d on (C, H, W), an Embedding of positions (T,))
+    unbatched: bool = False
 
     @property
     def counted_macs(self) -> int:
@@ -84,6 +86,8 @@ class Tracer:
         self.paths: dict[int, str] = {id(m): p for p, m in model.named_modules()}
         self.atomic: set[int] = set()
         self.hooked: list[nn.Module] = []
+        #: modules whose own forward pre-hooks (weight_norm, spectral_norm) rewrite their weights per call
+        self.prehooked = {id(m) for m in model.modules() if m._forward_pre_hooks}
         self._find_atomic(model)
         self.stack: list[Call] = []
         self.roots: list[Call] = []
@@ -130,10 +134,11 @@ class Tracer:
     def set_field(self, t: Tensor, rf: ReceptiveField) -> None:
         self.fields[id(t)] = (t, rf)
 
-    def is_image(self, t: Tensor) -> bool:
-        """Whether a tensor is (N, C, *spatial): as its producer laid it out, else by its rank alone."""
+    def is_image(self, t: Tensor, unknown_from: int = 4) -> bool:
+        """Whether a tensor is (N, C, *spatial): as its producer laid it out, else by its rank alone
+        (at least ``unknown_from`` axes)."""
         entry = self.images.get(id(t))
-        return entry[1] if entry is not None and entry[0] is t else t.dim() >= 4
+        return entry[1] if entry is not None and entry[0] is t else t.dim() >= unknown_from
 
     def _enter(self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         key = id(module)
@@ -169,6 +174,10 @@ class Tracer:
     def _map_inputs(self, call: Call, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         entry = lookup(call.module)
         assert entry is not None
+        if id(call.module) in self.prehooked:
+            call.unmodelled = (f"{_type_name(call.module)} with forward pre-hooks (e.g. weight_norm, spectral_norm) "
+                               "that rebuild its weights on each call: measured, not modelled")
+            return
         try:
             mapped = entry(call.module)
         except NotMapped as why:
@@ -184,7 +193,8 @@ class Tracer:
         view = mapped.view
         if view is follow:
             view = image if self.is_image(tensors[0]) else plain
-        views = [view(t) for t in tensors]
+        call.unbatched = mapped.unbatched is not None and tensors[0].dim() == mapped.unbatched
+        views = [view(Unsqueezed(t) if call.unbatched else t) for t in tensors]
         call.shapes = tuple(s for s, _ in views)
         call.leading = views[0][1]
         try:
@@ -204,7 +214,8 @@ class Tracer:
     def _check(self, call: Call) -> None:
         """The core's output shape must equal the measured one (parameters are checked in rows.py)."""
         assert call.computed is not None and call.view is not None
-        shape, _ = call.view(call.outputs[0])
+        out = call.outputs[0]
+        shape, _ = call.view(Unsqueezed(out) if call.unbatched else out)
         call.output_shape = shape
         if shape.dims != call.computed.output.dims:
             raise ModelMismatchError(
