@@ -227,7 +227,7 @@ def test_budgets(capsys: pytest.CaptureFixture[str], article_file: str, flags: l
         (["ARTICLE", "--input", "1x3x32x32"], "--input applies to PyTorch model references only"),
         (["torchvision:resnet18", "--kwargs", "{num_classes: 10}"], "--kwargs is not valid JSON"),
         (["torchvision:resnet18", "--kwargs", "[10]"], "--kwargs must be a JSON object, got list"),
-        (["kinds", "extra"], "`cnncalc kinds` takes no arguments"),
+        (["kinds", "conv", "extra"], "`cnncalc kinds` takes at most one kind, got conv extra"),
         ([], "the following arguments are required: FILE"),
     ],
 )
@@ -276,10 +276,23 @@ def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
 def test_kinds_lists_every_registered_kind(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "kinds")
     assert code == 0
-    listed = {
-        name.strip() for line in out.splitlines() if not line.startswith(" ") for name in line.split("  ")[0].split(",")
-    }
+    table = out.split("\n\n")[0]
+    heads = [line.split("  ")[0] for line in table.splitlines() if not line.startswith(" ")]
+    listed = {name.strip() for head in heads for name in head.split(",")}
     assert listed == set(cc.KINDS)
+
+
+def test_kinds_kind_lists_its_arguments_and_aliases(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "kinds", "conv")
+    assert code == 0 and out.startswith("conv: Convolution")
+    # every argument the kind takes is listed, with the aliases the text format accepts for it
+    from cnncalc.kinds.base import argument_names
+
+    listed = {line.split()[0] for line in out.splitlines() if line.startswith("  ")}
+    assert listed == set(argument_names(cc.KINDS["conv"].cls))
+    assert "kernel_size        positional, default 1  (also: f, kernel)" in out
+    code, _, err = run(capsys, "kinds", "cnv")
+    assert code == 2 and "did you mean 'conv'?" in err
 
 
 def test_zoo_lists_and_runs(capsys: pytest.CaptureFixture[str]) -> None:

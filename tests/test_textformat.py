@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 import cnncalc
 from cnncalc import Graph, Network, ParseError, analyze
 from cnncalc.kinds import Add, BatchNorm, Concat, Conv, Dense, Input, MaxPool
-from cnncalc.textformat import dump, load, parse
+from cnncalc.textformat import dump, load, parse, source_line
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLE = ROOT / "examples" / "article.cnn"
@@ -147,6 +147,38 @@ def test_bare_same_and_activation_words() -> None:
     net = parse("input 8x8x3\nconv 4 3 same relu\n")
     assert net.nodes[1].layer == Conv(4, 3, padding="same", activation="relu")
     assert net.nodes[1].name == "conv_relu_1"
+
+
+def test_argument_keys_and_keyword_values_are_case_insensitive() -> None:
+    upper = parse("input 8x8x3\nCONV 4 3 P=SAME S=1 ACTIVATION=ReLU\nMaxPool 2 P=Valid REPEAT=2\nconv 4 3 SAME RELU")
+    lower = parse("input 8x8x3\nconv 4 3 p=same s=1 activation=relu\nmaxpool 2 p=valid repeat=2\nconv 4 3 same relu")
+    assert structure(upper) == structure(lower)
+    assert upper.nodes[1].layer == Conv(4, 3, padding="same", activation="relu")
+
+
+def test_a_leading_byte_order_mark_is_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "\ufeffinput 8x8x3\nc: conv 4 3\n"
+    path = tmp_path / "bom.cnn"
+    path.write_bytes(text.encode("utf-8"))
+    monkeypatch.setattr("sys.stdin", io.StringIO(text))
+    for net in (parse(text, "t.cnn"), load(str(path)), load("-")):
+        assert [(n.name, n.source.line if n.source else 0, n.source.column if n.source else 0) for n in net] == [
+            ("input_1", 1, 1),
+            ("c", 2, 1),
+        ]
+    with pytest.raises(ParseError) as info:
+        parse("\ufeffinput 8x8x3 $", "t.cnn")
+    shown = str(info.value).splitlines()
+    assert shown[:3] == ["t.cnn:1:13: unexpected character '$'", "  input 8x8x3 $", "  " + " " * 12 + "^"]
+
+
+def test_source_line_gives_the_line_a_node_was_written_on() -> None:
+    text = "\ufeffinput 8x8x3\nc1: conv 8 3\n\nc3: conv 8 3 p=1x2x3\n"
+    node = parse(text, "t.cnn")["c3"]
+    assert node.source == cnncalc.Source("t.cnn", 4, 1)
+    assert source_line(text, node.source.line) == "c3: conv 8 3 p=1x2x3"
+    assert source_line("input 8x8x3", 1) == "input 8x8x3"
+    assert source_line(text, 0) is None and source_line(text, 5) is None
 
 
 # -- branches and blocks ----------------------------------------------------------------------------------------
@@ -354,7 +386,41 @@ ERRORS = [
     ("input 8x8x3\nc1: conv 8 5 strid=2", r"'conv' has no argument 'strid'.*did you mean 'stride'", 2, 14),
     ("input 8x8x3\nc1: conv 8 f=0", r"kernel_size must be ≥ 1, got 0", 2, 14),
     ("input 8x8x3\nc1: conv 8 5 p=sme", r"padding must be one of valid, same.*did you mean 'same'", 2, 16),
-    ("input 8x8x3\nd: dense 10 softmx", r"'dense' takes 1 positional argument\(s\) \(units\), got more", 2, 13),
+    ("input 8x8x3\nd: dense 10 softmx", r"'softmx' is not a known activation.*did you mean 'softmax'\?", 2, 13),
+    ("input 8x8x3\nd: dense 10 sofmax", r"'sofmax' is not a known activation.*did you mean 'softmax'\?", 2, 13),
+    ("input 8x8x3\nc: conv 8 3 relux", r"'relux' is not a known activation.*did you mean 'relu'\?", 2, 13),
+    ("input 8x8x3\nc: conv 8 3 zzz", r"'zzz' is not a known activation.*an activation \(relu, softmax", 2, 13),
+    ("input 8x8x3\nm: maxpool 2 relux", r"'maxpool' takes 1 positional argument\(s\) \(kernel_size\), got more", 2, 14),
+    (
+        "block b(c, act):\n  x: conv c 1 actv\ninput 8x8x3\nb 3 relu",
+        r"'actv' is not a known activation.*did you mean 'act'\?",
+        2,
+        15,
+    ),
+    (
+        "block conv(w):\n  x: relu\ninput 8x8x3\nconv 8 3",
+        r"block 'conv' has the name of a built-in layer kind\n.*\n.*\n  hint: choose another name",
+        1,
+        7,
+    ),
+    ("block Dense(w):\n  x: relu\ninput 8x8x3", r"block 'Dense' has the name of a built-in layer kind", 1, 7),
+    (
+        "block b1(w):\n  c: conv wdth 3\ninput 8x8x3\nb1 4",
+        r"filters must be an integer, got 'wdth'.*hint: did you mean 'w'\?",
+        2,
+        11,
+    ),
+    (
+        "block b1(width, stride):\n  c: conv width 3 s=strde\ninput 8x8x3\nb1 4 1",
+        r"stride must be an integer, got 'strde'.*hint: did you mean 'stride'\?",
+        2,
+        21,
+    ),
+    ("block b(c):\n  x: conv c 1\ninput 8x8x3\nu: b 8/0", r"division by zero: 8/0", 4, 7),
+    ("block b(c):\n  x: conv c/(c-c) 1\ninput 8x8x3\nb 3", r"division by zero: 3/0.*in block 'b'", 2, 12),
+    ("input 8x8x3\nconv 8 3 P=sme", r"padding must be one of valid, same.*did you mean 'same'", 2, 12),
+    ("block b(c):\n  x: conv c 1\ninput 8x8x3\nb C=3", r"block 'b' has no parameter 'C'.*did you mean 'c'\?", 4, 3),
+    ("input 8x8x3\nrelu *2 REPEAT=3", r"the repetition is given twice", 2, 9),
     ("input 8x8x3\nd: dense 10 activation=softmx", r"activation must be one of.*did you mean 'softmax'", 2, 24),
     ("input 8x8x3\nd: dropout 1.5", r"dropout rate must be in \[0, 1\), got 1.5", 2, 12),
     ("input 8x8x3\nc1: conv 8 3\nc2: conv 8 3\ns: add <- cc2, c1", r"unknown input 'cc2'.*did you mean 'c2'", 4, 11),

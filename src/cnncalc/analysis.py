@@ -182,10 +182,11 @@ def _flops(c: Computed, macs: Quantity, conv: Conventions, batch: int) -> Quanti
     terms: list[Expr] = []
     if macs.value:
         terms.append(Num(conv.flops_per_mac) * Var("MACs", macs.value))
+    # bias and element-wise work keep their own formulas (H_out·W_out·k, 5·n), so the explanation shows them
     if conv.count_bias_flops and c.bias_flops.value:
-        terms.append(Var("bias", batch * c.bias_flops.value))
+        terms.append(_scaled(c.bias_flops, batch).expr)
     if conv.count_elementwise_flops and c.elementwise_flops.value:
-        terms.append(Var("elementwise", batch * c.elementwise_flops.value))
+        terms.append(_scaled(c.elementwise_flops, batch).expr)
     return Quantity(total(terms))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import importlib
 import importlib.util
 import os
@@ -42,7 +43,7 @@ examples:
 
 other commands:
   cnncalc zoo          list the networks of the zoo
-  cnncalc kinds        list the layer kinds and their aliases
+  cnncalc kinds [KIND] list the layer kinds and their aliases, or one kind's arguments
   cnncalc check ...    verify a claimed table against cnncalc's numbers (cnncalc check --help)
   cnncalc solve ...    solve for an unknown hyper-parameter (cnncalc solve --help)
 
@@ -400,10 +401,41 @@ def kinds_listing() -> list[str]:
     return lines
 
 
+def kind_arguments(name: str) -> list[str]:
+    """One kind's description and its arguments: positional order, defaults and the aliases of each."""
+    entry = KINDS.get(name.lower())
+    if entry is None:
+        guess = suggest(name.lower(), list(KINDS))
+        raise CnnCalcError(f"unknown layer kind '{name}'",
+                           hint=f"did you mean '{guess}'?" if guess else "`cnncalc kinds` lists them")
+    cls = entry.cls
+    aliases: dict[str, list[str]] = {}
+    for alias, target in cls.aliases.items():
+        if alias != target:
+            aliases.setdefault(target, []).append(alias)
+    lines = [f"{entry.name}: {entry.summary}", "", "arguments (positional first):"]
+    order = list(cls.positional) + [f.name for f in dataclasses.fields(cls) if f.name not in cls.positional]
+    defaults = {f.name: f.default for f in dataclasses.fields(cls)}
+    for arg in order:
+        if arg in entry.preset:
+            continue
+        default = defaults.get(arg, dataclasses.MISSING)
+        if arg in cls.positional:
+            shown = "positional" + (f", default {default!r}" if default not in (0, None, dataclasses.MISSING) else "")
+        else:
+            shown = "required" if default is dataclasses.MISSING else f"default {default!r}"
+        also = f"  (also: {', '.join(sorted(aliases[arg]))})" if arg in aliases else ""
+        lines.append(f"  {arg:<18} {shown}{also}")
+    if entry.preset:
+        lines.append("fixed by this name: " + ", ".join(f"{k}={v!r}" for k, v in entry.preset.items()))
+    return lines
+
+
 def _kinds(args: list[str]) -> int:
-    if args:
-        raise CnnCalcError(f"`cnncalc kinds` takes no arguments, got {args[0]}")
-    _write(sys.stdout, "\n".join(kinds_listing()) + "\n")
+    if len(args) > 1:
+        raise CnnCalcError(f"`cnncalc kinds` takes at most one kind, got {' '.join(args)}")
+    lines = kind_arguments(args[0]) if args else kinds_listing() + ["", "use: cnncalc kinds KIND (its arguments)"]
+    _write(sys.stdout, "\n".join(lines) + "\n")
     return 0
 
 

@@ -105,8 +105,8 @@ class Network:
                 graph.then(item)
             elif _is_named(item, 2):
                 graph.then(item[1], name=item[0])
-            elif _is_named(item, 3) and not isinstance(item[2], str) and isinstance(item[2], Sequence):
-                graph.add(item[0], item[1], *item[2])
+            elif _is_named(item, 3) and _is_names(inputs := item[2]):  # type: ignore[misc]
+                graph.add(item[0], item[1], *inputs)
             else:
                 raise GraphError(
                     f"chain item {i} is {item!r}: not a layer, (name, layer) or (name, layer, [inputs])",
@@ -125,6 +125,11 @@ def _is_named(item: object, length: int) -> bool:
     """(name, layer, …) of the given length."""
     return (isinstance(item, tuple) and len(item) == length and isinstance(item[0], str)
             and isinstance(item[1], Layer))
+
+
+def _is_names(value: object) -> bool:
+    """A list or tuple of layer names (a bare string would be split into letters)."""
+    return isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)
 
 
 class Graph:

@@ -58,7 +58,7 @@ _TEXTS: dict[str, str] = {}
 
 def source_line(file: str, line: int) -> str | None:
     """Line LINE (1-based) of a network text read by load_network, or None."""
-    lines = _TEXTS.get(file, "").splitlines()
+    lines = _TEXTS.get(file, "").removeprefix("\ufeff").splitlines()  # as the parser reads it
     return lines[line - 1] if 0 < line <= len(lines) else None
 
 

@@ -26,10 +26,11 @@ from pathlib import Path
 from ..errors import CnnCalcError
 from ..network import Network
 from .expand import build_network
+from .lexer import source_lines
 from .syntax import parse_program
 from .writer import dump
 
-__all__ = ["dump", "load", "parse"]
+__all__ = ["dump", "load", "parse", "source_line"]
 
 
 def parse(text: str, file: str = "<input>") -> Network:
@@ -52,3 +53,14 @@ def load(path: str) -> Network:
         raise CnnCalcError(f"cannot read '{path}': {reason}", hint="check the path (use - for stdin)") from None
     default = "network" if path == "-" else Path(path).stem
     return build_network(parse_program(text, file), file, default)
+
+
+def source_line(text: str, line: int) -> str | None:
+    r"""Line ``line`` (1-based) of a .cnn text as the parser numbered it (for a caret under a node's
+    ``Source``), or None when there is no such line.
+
+    >>> source_line("\ufeffinput 8x8x3\nc: conv 8 3", 2)
+    'c: conv 8 3'
+    """
+    lines = source_lines(text)
+    return lines[line - 1] if 1 <= line <= len(lines) else None

@@ -16,7 +16,7 @@ from ..kinds.base import KindEntry, argument_names, suggest
 from ..kinds.structural import Input
 from ..network import Network, Node, Source
 from .lexer import MAX_INT, Token, error
-from .syntax import Arg, BlockDef, Program, Stmt, Value
+from .syntax import KEYWORDS, Arg, BlockDef, Program, Stmt, Value
 
 #: guards against runaway repetition in hostile input
 MAX_REPEAT = 10_000
@@ -43,8 +43,24 @@ def first_token(v: Value) -> Token:
 
 
 def _did_you_mean(word: str, choices: list[str]) -> str | None:
-    guess = suggest(word, choices)
+    """'did you mean ...?' for the choice that differs from ``word`` in case only, else the closest one."""
+    guess = next((c for c in choices if c.lower() == word.lower()), None) or suggest(word, choices)
     return f"did you mean '{guess}'?" if guess else None
+
+
+def _param_hint(word: str, env: dict[str, Any]) -> str | None:
+    """'did you mean' the block parameter a misspelt word stands for: the closest, else one that is an
+    abbreviation of the word (``w`` for ``wdth``)."""
+    if word in env:
+        return None
+    short = [p for p in env if word.startswith(p) or p.startswith(word)]
+    return _did_you_mean(word, list(env)) or (f"did you mean '{short[0]}'?" if len(short) == 1 else None)
+
+
+def _word(v: Value, env: dict[str, Any]) -> str | None:
+    """The text a bare word stands for (itself, or the word a block parameter holds); None for other values."""
+    value = env.get(v.literal, v.literal) if v.op == "word" else None
+    return value if isinstance(value, str) else None
 
 
 class Builder:
@@ -93,23 +109,29 @@ class Builder:
     def _arith(self, v: Value, env: dict[str, Any]) -> int | float:
         a, b = self._number(v.items[0], env), self._number(v.items[1], env)
         if v.op == "/":
-            if not isinstance(a, int) or not isinstance(b, int) or b == 0 or a % b:
-                raise self.fail(
-                    f"{a}/{b} is not a whole number", v.token, "'/' divides integers exactly; choose values that divide"
-                )
-            out: int | float = a // b
+            out: int | float = self._divide(a, b, v.token)
         else:
             out = a + b if v.op == "+" else a - b if v.op == "-" else a * b
         if abs(out) > MAX_INT:
             raise self.fail(f"the result {v.op} is out of range (at most {MAX_INT})", v.token)
         return out
 
+    def _divide(self, a: int | float, b: int | float, tok: Token) -> int:
+        if b == 0:
+            raise self.fail(f"division by zero: {a}/{b}", tok, "the divisor must not be 0")
+        if not isinstance(a, int) or not isinstance(b, int) or a % b:
+            raise self.fail(
+                f"{a}/{b} is not a whole number", tok, "'/' divides integers exactly; choose values that divide"
+            )
+        return a // b
+
     # -- arguments of a layer ----------------------------------------------------------------------------------
-    def _bare_key(self, v: Value, env: dict[str, Any], fields: list[str]) -> str | None:
+    @staticmethod
+    def _bare_key(v: Value, env: dict[str, Any], fields: list[str]) -> str | None:
         """The key a bare word (or a block parameter holding a word) stands for: `relu` → activation,
         `same` → padding; else None."""
-        value = env.get(v.literal, v.literal) if v.op == "word" else None
-        if not isinstance(value, str):
+        value = _word(v, env)
+        if value is None:
             return None
         word = value.lower()
         if "activation" in fields and (word in ACTIVATIONS or word in ACTIVATION_ALIASES):
@@ -130,10 +152,10 @@ class Builder:
         used = 0
         for arg in stmt.args + first:
             at = first_token(arg.value)
-            key = arg.key.text if arg.key else self._bare_key(arg.value, env, fields)
+            key = arg.key.text.lower() if arg.key else self._bare_key(arg.value, env, fields)
             if key is None:
                 if used >= len(positional):
-                    raise self.fail(self._too_many(stmt.kind.text, positional), at, "name the argument: key=value")
+                    raise self._extra_positional(stmt, arg.value, env, fields, positional)
                 key, used = positional[used], used + 1
             target = entry.cls.aliases.get(key, key)
             if target in by_field and arg not in first:
@@ -148,6 +170,19 @@ class Builder:
             where[key] = (arg.key or at, at)
         return args, where
 
+    def _extra_positional(
+        self, stmt: Stmt, v: Value, env: dict[str, Any], fields: list[str], positional: list[str]
+    ) -> ParseError:
+        """The error for a value after the last positional argument: a misspelt activation if it is a word."""
+        at, word = first_token(v), _word(v, env)
+        if word is None or "activation" not in fields:
+            return self.fail(self._too_many(stmt.kind.text, positional), at, "name the argument: key=value")
+        choices = [*ACTIVATIONS, *ACTIVATION_ALIASES, *(("same", "valid") if "padding" in fields else ())]
+        hint = _did_you_mean(word.lower(), choices) or _param_hint(v.literal, env) or (
+            "a bare word after the arguments is an activation (relu, softmax, ...); or name it: key=value"
+        )
+        return self.fail(f"'{word}' is not a known activation", at, hint)
+
     @staticmethod
     def _too_many(kind: str, positional: list[str]) -> str:
         if not positional:
@@ -159,7 +194,9 @@ class Builder:
         try:
             return build(entry.name, args)
         except CnnCalcError as exc:
-            raise self.fail(exc.message, self._culprit(exc.message, where, entry, stmt), exc.hint) from None
+            culprit = self._culprit(exc.message, where, entry, stmt)
+            values = [at for _, at in where.values()]
+            raise self.fail(exc.message, culprit, self._hint(exc.hint, culprit, values, env)) from None
         except (TypeError, ValueError) as exc:  # a value of a type the kind does not expect
             raise self.fail(f"invalid arguments for '{entry.name}': {exc}", stmt.kind) from None
 
@@ -174,6 +211,14 @@ class Builder:
             if re.search(rf"(?<![\w.]){re.escape(name)}(?![\w(])", message):
                 return where[key][1]
         return stmt.kind
+
+    @staticmethod
+    def _hint(hint: str | None, culprit: Token, values: list[Token], env: dict[str, Any]) -> str | None:
+        """The core's hint, or 'did you mean' a block parameter when the culprit is a value word close to one."""
+        word = culprit.type == "NAME" and culprit in values and culprit.text.lower() not in KEYWORDS
+        if (hint and hint.startswith("did you mean")) or not word:
+            return hint
+        return _param_hint(culprit.text, env) or hint
 
     # -- inputs and names --------------------------------------------------------------------------------------
     def inputs(self, stmt: Stmt, scope: Scope) -> list[str] | None:

@@ -25,6 +25,8 @@ _OPS = ("<-", ":", "=", ",", "(", ")", "*", "+", "-", "/")
 _ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
 #: the largest integer literal accepted (far beyond any real network; keeps arithmetic cheap)
 MAX_INT = 10**18
+#: the byte order mark some editors (Windows Notepad) write at the start of a UTF-8 file
+BOM = "\ufeff"
 
 
 class Token(NamedTuple):
@@ -162,10 +164,15 @@ def tokenize_line(raw: str, number: int, file: str) -> list[Token]:
     return tokens
 
 
+def source_lines(text: str) -> list[str]:
+    """The lines of a text as the parser numbers them (1-based) and shows them: a leading BOM is dropped."""
+    return text.removeprefix(BOM).splitlines()
+
+
 def tokenize(text: str, file: str) -> list[Line]:
     """Every line that holds a statement, with its indentation."""
     lines: list[Line] = []
-    for number, raw in enumerate(text.splitlines(), start=1):
+    for number, raw in enumerate(source_lines(text), start=1):
         tokens = tokenize_line(raw, number, file)
         if tokens:
             indent = raw[: len(raw) - len(raw.lstrip(" \t\r\f\v"))]

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ParseError
+from ..kinds import KINDS
 from .lexer import Line, Token, error, tokenize
 
 KEYWORDS = {"true": True, "false": False, "none": None}
@@ -223,14 +224,17 @@ class LineParser:
         self.take()
         return args
 
+    def repeat(self, stmt: Stmt, at: Token) -> None:
+        """The repetition count after ``*`` or ``repeat=``; ``at`` is that token."""
+        if stmt.repeat is not None:
+            raise self.fail("the repetition is given twice", at)
+        stmt.repeat = self.value()
+
     def argument(self, stmt: Stmt) -> None:
         tok = self.peek()
         assert tok is not None
         if tok.type == "OP" and tok.value == "*" and tok.spaced:
-            star = self.take()
-            if stmt.repeat is not None:
-                raise self.fail("the repetition is given twice", star)
-            stmt.repeat = self.value()
+            self.repeat(stmt, self.take())
             return
         if tok.type == "NAME" and tok.text == "first" and self.is_op("(", 1) and not self.toks[self.i + 1].spaced:
             first = self.take()
@@ -244,8 +248,8 @@ class LineParser:
             nxt = self.peek()
             if eq.spaced or nxt is None or nxt.spaced:
                 raise self.fail("no spaces around '=' in key=value", eq, hint=f"write {key.text}=VALUE")
-            if key.text == "repeat":
-                stmt.repeat = self.value()
+            if key.text.lower() == "repeat":
+                self.repeat(stmt, key)
                 return
             stmt.args.append(Arg(key, self.value()))
             return
@@ -348,16 +352,14 @@ def _body_line(line: Line, file: str, block: BlockDef | None) -> None:
     block.body.append(LineParser(line, file).statement())
 
 
+def _at_block_name(block: BlockDef, file: str, message: str, hint: str) -> ParseError:
+    return error(message, file, block.line.number, block.name.column, block.line.text, hint)
+
+
 def _check_body(block: BlockDef | None, file: str) -> None:
     if block is not None and not block.body:
-        raise error(
-            f"block '{block.name.text}' has an empty body",
-            file,
-            block.line.number,
-            block.name.column,
-            block.line.text,
-            hint="indent the block's statements under its header",
-        )
+        empty = f"block '{block.name.text}' has an empty body"
+        raise _at_block_name(block, file, empty, "indent the block's statements under its header")
 
 
 def parse_program(text: str, file: str) -> Program:
@@ -382,15 +384,12 @@ def parse_program(text: str, file: str) -> Program:
 
 def _block(line: Line, file: str, program: Program) -> BlockDef:
     block = LineParser(line, file).block_header()
-    if block.name.text in program.blocks:
-        first = program.blocks[block.name.text].line.number
-        raise error(
-            f"block '{block.name.text}' is defined twice",
-            file,
-            line.number,
-            block.name.column,
-            line.text,
-            hint=f"it was first defined on line {first}",
-        )
-    program.blocks[block.name.text] = block
+    name = block.name.text
+    if name.lower() in KINDS:
+        kind = f"block '{name}' has the name of a built-in layer kind"
+        raise _at_block_name(block, file, kind, f"choose another name, e.g. {name}_block")
+    if name in program.blocks:
+        first = program.blocks[name].line.number
+        raise _at_block_name(block, file, f"block '{name}' is defined twice", f"it was first defined on line {first}")
+    program.blocks[name] = block
     return block
