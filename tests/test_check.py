@@ -16,8 +16,8 @@ import pytest
 import cnncalc as cc
 from cnncalc.check import CellVerdict, CheckReport, InferError, check
 from cnncalc.check.cli import main
-from cnncalc.check.tables import find_tables, header_key, parse_shape
-from cnncalc.layers import Conv, Input
+from cnncalc.check.tables import find_tables, header_key, is_rule, parse_shape
+from cnncalc.layers import Conv, Dense, Flatten, Input, MaxPool
 
 # The article's table exactly as printed: tab-separated, an empty header over the layer column.
 ARTICLE_TABLE = (
@@ -403,3 +403,201 @@ def test_unreadable_layer_cells_are_refused_with_the_line(cell: str, message: st
     with pytest.raises(InferError) as info:
         check(_INPUT + f"| {cell} | (32, 32, 8) | 224 |\n")
     assert str(info.value).startswith("line 4: ") and message in str(info.value)
+
+
+# ---- cells that cannot be read never pass ---------------------------------------------------------------
+
+# The network of a Keras model.summary(): 32 → conv 3x3 → 30 → pool 2 → 15 → conv 3x3 → 13 → flatten → dense 10.
+# Oracle, by hand: (3·3·3 + 1)·32 = 896; (3·3·32 + 1)·64 = 18496; 13·13·64 = 10816; 10816·10 + 10 = 108170.
+KERAS_NET = cc.Network.chain(
+    Input((32, 32, 3)),
+    ("conv2d", Conv(32, kernel_size=3)),
+    ("max_pooling2d", MaxPool(2)),
+    ("conv2d_1", Conv(64, kernel_size=3)),
+    ("flatten", Flatten()),
+    ("dense", Dense(10)),
+)
+# A space-aligned summary where one space separates a layer name from its shape (the pooling row).
+KERAS_SPACED = """\
+ Layer (type)                Output Shape              Param #
+ conv2d (Conv2D)             (30, 30, 32)        896
+ max_pooling2d (MaxPooling2D) (15, 15, 32)       {pool}
+ conv2d_1 (Conv2D)           (13, 13, 64)        18496
+ flatten (Flatten)           (10816)             0
+ dense (Dense)               (10)                108170
+"""
+
+
+def test_a_row_split_by_one_space_is_read_and_its_wrong_cell_found() -> None:
+    report = check(KERAS_SPACED.format(pool="999"), KERAS_NET)
+    # a pooling layer learns nothing: 999 is wrong, and (15, 15, 32) is read as the shape it is
+    assert _cell(report, "max_pooling2d", "params").status == "wrong"
+    assert _cell(report, "max_pooling2d", "shape").status == "ok"
+    assert not report.ok and report.wrong == 1 and report.unreadable == 0
+    assert check(KERAS_SPACED.format(pool="0"), KERAS_NET).ok
+
+
+def test_a_cell_that_cannot_be_read_fails_the_check(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    # 'abc' glued to the shape: no split reads, the row is cut at the header's columns, the shape cell is
+    # '(15, 15, 32)abc       999' and must not count as correct
+    text = KERAS_SPACED.format(pool="0").replace("(15, 15, 32)       0", "(15, 15, 32)abc       999")
+    report = check(text, KERAS_NET)
+    cell = _cell(report, "max_pooling2d", "shape")
+    assert cell.status == "unreadable" and cell.note == "not a shape"
+    assert not report.ok and report.unreadable == 1 and report.wrong == 0
+    table, net = tmp_path / "t.txt", tmp_path / "k.cnn"
+    table.write_text(text, encoding="utf-8")
+    net.write_text(
+        "input 32x32x3\nconv2d: conv 32 f=3\nmax_pooling2d: maxpool f=2 s=2\nconv2d_1: conv 64 f=3\n"
+        "flatten: flatten\ndense: dense 10\n",
+        encoding="utf-8",
+    )
+    assert main([str(table), "--net", str(net)]) == 1
+    out = capsys.readouterr().out
+    assert "(15, 15, 32)abc       999 ?" in out
+    assert "? line 3, max_pooling2d (MaxPooling2D), Activation Shape: cannot read '(15, 15, 32)abc       999' " in out
+    assert "not counted as correct" in out
+    assert "result: 1 cell(s) unreadable (not checked, so not passed)" in out
+    assert main([str(table), "--net", str(net), "--format", "json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["ok"] is False and data["unreadable_cells"] == 1 and data["wrong_cells"] == 0
+    assert data["tables"][0]["rows"][1]["cells"][0]["status"] == "unreadable"
+
+
+def test_not_a_number_missing_and_extra_cells_are_unreadable() -> None:
+    head = "| Layer | Shape | Params |\n|---|---|---|\n| Input | (32, 32, 3) | 0 |\n"
+    garbled = check(head + "| CONV1 (f=5, s=1) | (28, 28, 8) | 6o8 |\n")
+    assert _cell(garbled, "CONV1", "params").status == "unreadable" and not garbled.ok
+    missing = check(head + "| CONV1 (f=5, s=1) | (28, 28, 8) |\n")
+    cell = _cell(missing, "CONV1", "params")
+    assert cell.status == "unreadable" and "the row has 2 cells where the header has 3" in cell.note
+    shifted = check(head + "| CONV1 (f=5, s=1) | (28, 28, 8) | 608 | 608 |\n")
+    assert _cell(shifted, "CONV1", "row").status == "unreadable" and shifted.unreadable == 1
+    # a dash or n/a claims nothing: not unreadable
+    assert check(head + "| CONV1 (f=5, s=1, k=8) | n/a | - |\n").ok
+
+
+# ---- errors carried forward --------------------------------------------------------------------------------
+
+# CONV1 claimed (30, 30, 8) where ⌊(32 − 5)/1⌋ + 1 = 28 is right; POOL1 (15, 15, 8) is ⌊(30 − 2)/2⌋ + 1 = 15
+# on that claim; FC2 (15·15·8)·10 + 10 = 18010 on POOL1's claim (right: 14·14·8 = 1568, 15690).
+CARRIED = """\
+| Layer | Output shape | Activation size | Params |
+|---|---|---|---|
+| Input | (32, 32, 3) | 3072 | 0 |
+| CONV1 (f=5, s=1) | (30, 30, 8) | 7200 | 608 |
+| POOL1 (f=2, s=2) | (15, 15, 8) | 1800 | 0 |
+| FC2 | (10, 1) | 10 | 18010 |
+"""
+
+
+def test_errors_carried_forward_from_the_previous_rows_claimed_shape() -> None:
+    report = check(CARRIED)
+    assert _mistakes(report, "CONV1", "shape") == []  # the first wrong shape: nothing explains (30, 30, 8)
+    assert _mistakes(report, "POOL1", "shape")[0] == "follows_previous"
+    assert _mistakes(report, "POOL1", "size")[0] == "follows_previous"
+    assert _mistakes(report, "FC2", "params") == ["follows_previous"]
+    fc2 = _cell(report, "FC2", "params").mistakes[0]
+    assert fc2.name == "it follows from the previous row's claimed (wrong) shape"
+    assert fc2.explanation == "(15, 15, 8) → (p·c) + c = (1800·10) + 10 = 18010"
+    assert "⌊(30 − 2)/2⌋ + 1 = 15" in _cell(report, "POOL1", "shape").mistakes[0].explanation
+    assert "no known mistake reproduces 18010" not in str(report)
+    # still wrong: a carried error is explained, not forgiven
+    assert report.wrong == 5 and not report.ok
+
+
+def test_an_error_carried_from_a_claimed_size_into_a_dense_layer() -> None:
+    # FC1 claims 16 units' size where it has 8; FC2 then (16·10) + 10 = 170 instead of (8·10) + 10 = 90
+    net = cc.Network.chain(Input((4,)), ("FC1", Dense(8)), ("FC2", Dense(10)))
+    table = "| Layer | Activation size | Params |\n|---|---|---|\n| Input | 4 | 0 |\n"
+    table += "| FC1 | 16 | 40 |\n| FC2 | 10 | 170 |\n"
+    report = check(table, net)
+    assert _mistakes(report, "FC2", "params") == ["follows_previous"]
+    assert _cell(report, "FC2", "params").mistakes[0].name.endswith("claimed (wrong) size")
+
+
+def test_nothing_is_carried_from_a_right_or_chw_written_shape() -> None:
+    # POOL1's (14, 14, 8) right and CONV2's 1216 = (5·5·3 + 1)·16 explained by a misread depth only
+    report = check(_article_with("4.", "4.\tCONV2 (f=5, s=1)\t(10, 10, 16)\t1600\t1216"))
+    assert "follows_previous" not in _mistakes(report, "CONV2", "params")
+    net = cc.Network.chain(
+        Input((32, 32, 3)), ("CONV1", Conv(8, kernel_size=5)), ("POOL1", MaxPool(2)), ("FC2", Dense(10))
+    )
+    chw = check(CARRIED.replace("(30, 30, 8)", "(8, 28, 28)").replace("7200", "6272"), net)
+    assert _cell(chw, "CONV1", "shape").status == "convention"
+    assert "follows_previous" not in _mistakes(chw, "POOL1", "shape")
+
+
+# ---- Keras's model.summary() ------------------------------------------------------------------------------
+
+KERAS_SUMMARY = """\
+Model: "sequential"
+_________________________________________________________________
+ Layer (type)                Output Shape              Param #
+=================================================================
+ conv2d (Conv2D)             (None, 30, 30, 32)        896
+
+ max_pooling2d (MaxPooling2D  (None, 15, 15, 32)       0
+ )
+
+ conv2d_1 (Conv2D)           (None, 13, 13, 64)        18432
+
+ flatten (Flatten)           (None, 10816)             0
+
+ dense (Dense)               (None, 10)                108170
+
+=================================================================
+Total params: 127,498
+Trainable params: 127,498
+Non-trainable params: 0
+_________________________________________________________________
+"""
+KERAS3_SUMMARY = """\
+┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━┓
+┃ Layer (type)                 ┃ Output Shape       ┃   Param # ┃
+┡━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━┩
+│ conv2d (Conv2D)              │ (None, 30, 30, 32) │       896 │
+├──────────────────────────────┼────────────────────┼───────────┤
+│ max_pooling2d (MaxPooling2D) │ (None, 15, 15, 32) │         0 │
+├──────────────────────────────┼────────────────────┼───────────┤
+│ conv2d_1 (Conv2D)            │ (None, 13, 13, 64) │    18,496 │
+├──────────────────────────────┼────────────────────┼───────────┤
+│ flatten (Flatten)            │ (None, 10816)      │         0 │
+├──────────────────────────────┼────────────────────┼───────────┤
+│ dense (Dense)                │ (None, 10)         │   108,170 │
+└──────────────────────────────┴────────────────────┴───────────┘
+ Total params: 127,498 (498.04 KB)
+"""
+
+
+def test_a_keras_summary_with_rules_blank_lines_and_a_wrapped_name() -> None:
+    # TF 2's layout with each row's numbers blank-padded (as Keras prints them) and one wrapped name
+    padded = "\n".join(line.ljust(65) if not line.strip() else line for line in KERAS_SUMMARY.splitlines())
+    report = check(padded, KERAS_NET)
+    rows = report.tables[0].rows
+    assert len(report.tables) == 1 and len(rows) == 5
+    assert rows[1].layer == "max_pooling2d (MaxPooling2D)"
+    assert all(_cell(report, r.layer, "shape").status == "ok" for r in rows)
+    # conv2d_1 claims 3·3·32·64 = 18432: the 64 biases forgotten
+    assert report.wrong == 1 and _mistakes(report, "conv2d_1", "params") == ["bias_forgotten"]
+
+
+def test_a_keras_3_box_drawn_summary() -> None:
+    report = check(KERAS3_SUMMARY, KERAS_NET)
+    assert report.ok and len(report.tables[0].rows) == 5 and report.tables[0].form == "markdown"
+    assert not check(KERAS3_SUMMARY.replace("18,496", "18,432"), KERAS_NET).ok
+
+
+def test_rules_and_batch_axes() -> None:
+    assert all(is_rule(x) for x in ("=" * 20, "─" * 20, "_" * 20, "|---|:---:|", "┡━━━╇━━━┩", "+-----+----+"))
+    assert not any(is_rule(x) for x in ("", "   ", "-\t-\t-", "Total params: 1", "| - | - |"))
+    assert parse_shape("(None, 30, 30, 32)") == (30, 30, 32) and parse_shape("(None, 10)") == (10,)
+    assert parse_shape("[(None, 32, 32, 3)]") == (32, 32, 3)
+    assert parse_shape("(None, None, 3)") is None  # an unknown spatial size cannot be checked
+
+
+def test_a_rule_after_the_rows_does_not_swallow_the_text_below() -> None:
+    text = "Layer  Shape  Params\nInput  (32, 32, 3)  0\nCONV1 (f=5, s=1)  (28, 28, 8)  608\n---\n\nNote:  see  above\n"
+    (table,) = find_tables(text)
+    assert [r.cells[0] for r in table.rows] == ["Input", "CONV1 (f=5, s=1)"]
+    assert check(text).ok

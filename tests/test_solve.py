@@ -10,7 +10,7 @@ import pytest
 
 import cnncalc as cc
 from cnncalc.layers import Conv, ConvTranspose, Input
-from cnncalc.solve import same_padding, solve_size, solve_transposed, undo
+from cnncalc.solve import Bounds, same_padding, search, solve_size, solve_transposed, undo
 from cnncalc.solve.cli import main
 
 CASES = [(224, 112), (32, 28), (28, 14), (15, 6), (7, 1), (100, 33), (5, 5), (64, 8)]
@@ -155,3 +155,89 @@ def test_cli(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["224", "abc"])
     assert exc.value.code == 2
+
+
+# ---- bounded: strides solved for, the first --limit built, the rest only counted ----------------------------
+
+
+def _core_transposed(i: int, k: int, s: int, p: int, op: int, d: int = 1) -> int:
+    layer = ConvTranspose(1, k, stride=s, padding=p, output_padding=op, dilation=d)
+    return cc.analyze(cc.Network.chain(Input((i, i, 1)), layer)).rows[-1].output_shape.dims[0]
+
+
+def _brute_transposed(i: int, o: int, max_kernel: int, dilations: tuple[int, ...]) -> set[tuple[int, ...]]:
+    """Every (k, s, p, op, d) with p ≤ f_eff − 1, op < max(s, d) and o = (i − 1)·s − 2p + f_eff + op, by the
+    textbook formula (a stride beyond o + 2p cannot fit: (i − 1)·s ≤ o + 2p)."""
+    out = set()
+    for k in range(1, max_kernel + 1):
+        for d in dilations:
+            eff = d * (k - 1) + 1
+            for p in range(eff):
+                for s in range(1, o + 2 * p + 2):
+                    op = o - ((i - 1) * s - 2 * p + eff)
+                    if 0 <= op < max(s, d) and not (k == 1 and d > 1):
+                        out.add((k, s, p, op, d))
+    return out
+
+
+@pytest.mark.parametrize(("i", "o"), [(2, 5), (3, 9), (4, 17), (7, 14), (7, 28), (5, 40), (9, 10)])
+def test_transposed_list_is_complete_against_brute_force(i: int, o: int) -> None:
+    found = search(i, o, Bounds(max_kernel=5, dilations=(1, 2)), transposed=True)
+    got = {(c.kernel, c.stride, c.padding, c.output_padding, c.dilation) for c in found.combos}
+    assert got == _brute_transposed(i, o, 5, (1, 2)) and found.total == len(got)
+
+
+def test_a_huge_transposed_output_lists_the_first_few_each_by_the_core() -> None:
+    # 5 → 100000 has hundreds of thousands of answers (stride ≈ 25000): only --limit are built
+    found = search(5, 100000, Bounds(), transposed=True, limit=3)
+    assert len(found.combos) == 3 and found.total > 3
+    for c in found.combos:
+        assert c.output_padding is not None and 0 <= c.output_padding < max(c.stride, c.dilation)
+        assert _core_transposed(5, c.kernel, c.stride, c.padding, c.output_padding, c.dilation) == 100000
+    assert [(c.kernel, c.stride) for c in found.combos] == [(1, 20000), (1, 20001), (1, 20002)]
+
+
+def test_a_large_kernel_search_lists_the_first_by_the_core() -> None:
+    found = search(1000, 10, Bounds(max_kernel=200, dilations=(1, 2, 3, 4)), limit=1)
+    (c,) = found.combos
+    assert (c.kernel, c.stride, c.padding, c.dilation) == (1, 100, 0, 1)  # ⌊999/100⌋ + 1 = 10
+    assert _core_out(1000, c.kernel, c.stride, c.padding, c.dilation) == 10
+
+
+@pytest.mark.parametrize(("i", "o", "transposed"), [(100, 10, False), (64, 8, False), (6, 50, True), (1, 7, True)])
+def test_the_limited_list_is_the_start_of_the_full_one(i: int, o: int, transposed: bool) -> None:
+    bounds = Bounds(max_kernel=9, dilations=(1, 2, 3))
+    full = search(i, o, bounds, transposed=transposed)
+    first = search(i, o, bounds, transposed=transposed, limit=7)
+    assert first.combos == full.combos[:7] and first.total == full.total == len(full.combos)
+    key = [(c.kernel, c.dilation, c.stride, c.padding) for c in full.combos]
+    assert key == sorted(key)
+
+
+def test_transposed_strides_are_bounded_and_a_single_input_lists_one_stride() -> None:
+    combos = solve_transposed(5, 1000, max_stride=300)
+    assert combos and all(c.stride <= 300 for c in combos)
+    assert solve_transposed(5, 1000, max_stride=10) == []  # (5 − 1)·10 + 11 < 1000
+    # one input position: the stride does not change the output, so each (k, p, d) is listed once
+    single = solve_transposed(1, 7, max_kernel=9)
+    assert len({(c.kernel, c.padding, c.dilation) for c in single}) == len(single)
+    for c in single:
+        assert c.output_padding is not None
+        assert _core_transposed(1, c.kernel, c.stride, c.padding, c.output_padding) == 7
+
+
+def test_cli_limit_holds_for_text_and_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["5", "100000", "--limit", "1"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert "transposed convolutions" in out[0] and len(out) == 4 and "more (raise --limit" in out[-1]
+    assert main(["5", "100000", "--limit", "2", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert len(data["combinations"]) == 2 and data["total"] > 2 and data["limit"] == 2
+    for c in data["combinations"]:
+        assert _core_transposed(5, c["kernel"], c["stride"], c["padding"], c["output_padding"]) == 100000
+    assert main(["1000", "10", "--max-kernel", "200", "--dilation", "1,2,3,4", "--limit", "1", "-f", "json"]) == 0
+    (c,) = json.loads(capsys.readouterr().out)["combinations"]
+    assert _core_out(1000, c["kernel"], c["stride"], c["padding"], c["dilation"]) == 10
+    assert main(["7", "14", "--limit", "0", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert len(data["combinations"]) == data["total"] == len(_brute_transposed(7, 14, 11, (1,)))

@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 from .tables import TITLES
-from .verdict import CONVENTION, MARKS, OK, UNCHECKED, WRONG, CellVerdict, CheckReport, RowVerdict, TableReport
+from .verdict import (
+    CONVENTION,
+    MARKS,
+    OK,
+    UNCHECKED,
+    UNREADABLE,
+    WRONG,
+    CellVerdict,
+    CheckReport,
+    RowVerdict,
+    TableReport,
+)
 
 
 def _grid(table: TableReport) -> list[str]:
@@ -36,7 +47,10 @@ def _cell_lines(row: RowVerdict, cell: CellVerdict) -> list[str]:
             f"    cnncalc: {cell.formula}",
         ]
     if cell.status == UNCHECKED:
-        return [f"? {where}: {cell.claimed!r} not checked ({cell.note})"]
+        return [f"– {where}: {cell.claimed!r} not checked ({cell.note})"]
+    if cell.status == UNREADABLE:
+        what = f"cannot read {cell.claimed!r} ({cell.note})" if cell.claimed else cell.note
+        return [f"? {where}: {what}: not counted as correct"]
     lines = [f"✗ {where}: claimed {cell.claimed}, correct {cell.correct}", f"    correct: {cell.formula}"]
     if not cell.mistakes:
         lines.append(f"    mistake: no known mistake reproduces {cell.claimed} (not guessing)")
@@ -49,14 +63,21 @@ def _cell_lines(row: RowVerdict, cell: CellVerdict) -> list[str]:
     return lines
 
 
+def summary(wrong: int, unreadable: int) -> str:
+    """'every cell correct', '2 cell(s) wrong', '1 cell(s) unreadable (not checked, so not passed)'."""
+    if not wrong and not unreadable:
+        return "every cell correct"
+    parts = [f"{wrong} cell(s) wrong"] if wrong else []
+    parts += [f"{unreadable} cell(s) unreadable (not checked, so not passed)"] if unreadable else []
+    return ", ".join(parts)
+
+
 def render_table(table: TableReport) -> list[str]:
     n_rows = len(table.rows)
     if table.same_as is not None:
-        return [
-            f"table at line {table.line}: the same as the table at line {table.same_as} "
-            f"({'no cell' if not table.wrong else f'{table.wrong} cell(s)'} wrong)"
-        ]
-    verdict = "every cell correct" if not table.wrong else f"{table.wrong} cell(s) wrong"
+        verdict = summary(table.wrong, table.unreadable) if table.wrong or table.unreadable else "no cell wrong"
+        return [f"table at line {table.line}: the same as the table at line {table.same_as} ({verdict})"]
+    verdict = summary(table.wrong, table.unreadable)
     lines = [f"table at line {table.line} ({table.form}, {n_rows} rows, shapes {table.layout.upper()}): {verdict}"]
     lines += _grid(table)
     lines += [f"  note: {n}" for n in table.notes]
@@ -73,10 +94,9 @@ def render_report(report: CheckReport) -> str:
         if lines:
             lines.append("")
         lines += render_table(table)
-    total = report.wrong
     lines.append("")
-    lines.append("result: every cell correct" if not total else f"result: {total} cell(s) wrong")
+    lines.append(f"result: {summary(report.wrong, report.unreadable)}")
     return "\n".join(lines)
 
 
-__all__ = ["WRONG", "render_report", "render_table"]
+__all__ = ["UNREADABLE", "WRONG", "render_report", "render_table", "summary"]

@@ -10,6 +10,9 @@ cells the same way. The article's layout, with an empty header over its layer co
 ({'layer': 1, 'shape': 2, 'size': 3, 'params': 4}, 'Input Layer:')
 >>> parse_shape("(28, 28, 8)"), parse_shape("(120, 1)"), parse_shape("5x5x16"), parse_shape("n/a")
 ((28, 28, 8), (120, 1), (5, 5, 16), None)
+
+Keras's model.summary() is read as printed: rule lines ('====', '____', '────', box drawing) are skipped,
+and '(None, 30, 30, 32)' loses its batch axis: ``parse_shape("(None, 30, 30, 32)") == (30, 30, 32)``.
 """
 
 from __future__ import annotations
@@ -46,8 +49,16 @@ TITLES = {
     "params": "# Parameters",
     "macs": "MACs",
     "flops": "FLOPs",
+    "row": "the row",
 }
+#: a cell that claims nothing (not applicable), lower case
+BLANKS = ("", "-", "--", "—", "–", "n/a", "na")
 _INDEX = ("slno", "sl", "no", "n", "index", "idx", "", "num", "number", "row")
+
+
+def is_blank(cell: str) -> bool:
+    """A cell that claims nothing: empty, a dash, n/a."""
+    return cell.strip().lower() in BLANKS
 
 
 def header_key(cell: str) -> str | None:
@@ -69,6 +80,12 @@ class TableRow:
             return ""
         return self.cells[column].strip()
 
+    def extended(self, column: int, text: str) -> TableRow:
+        """The row with a wrapped cell's continuation joined to it."""
+        cells = list(self.cells) + [""] * (column + 1 - len(self.cells))
+        cells[column] = cells[column].rstrip() + text
+        return TableRow(self.line, tuple(cells))
+
 
 @dataclass(frozen=True)
 class Table:
@@ -84,8 +101,20 @@ class Table:
         return self.headers == other.headers and [r.cells for r in self.rows] == [r.cells for r in other.rows]
 
 
+#: box-drawing bars (Keras 3's model.summary(), rich tables) read as Markdown's pipes
+_BARS = str.maketrans({"│": "|", "┃": "|"})
+#: a rule line: bars, corners and joints around a run of rule characters ('====', '────', '____', '|---|')
+_RULE_CHARS = "=\\-_─━═"
+_RULE_LINE = re.compile(r"[\s|+:=\-_─━═┃│┏┓┗┛┳┻┡┩╇├┤┼└┘┴┬┌┐╞╡╪╘╛╒╕]*")
+
+
+def is_rule(line: str) -> bool:
+    """A line drawn to separate a table's parts: '=====' (Keras), '─────', '_____', '|---|---|', '┡━━╇━━┩'."""
+    return bool(_RULE_LINE.fullmatch(line) and re.search(f"[{_RULE_CHARS}]{{3}}", line))
+
+
 def _split_markdown(line: str) -> list[str] | None:
-    s = line.strip()
+    s = line.strip().translate(_BARS)
     if not s.startswith("|"):
         return None
     parts = [c.strip() for c in s.strip("|").split("|")]
@@ -140,17 +169,50 @@ def _columns(cells: list[str]) -> dict[str, int]:
     return dict(sorted(cols.items(), key=lambda kv: kv[1]))
 
 
-def _rows(lines: list[str], start: int, split: Callable[[str], list[str] | None], width: int) -> list[TableRow]:
+@dataclass(frozen=True)
+class _Reader:
+    """How a table's lines split into cells: the splitter, the header's cell count, and for a space-aligned
+    table the header's column starts (where a wrapped cell's continuation belongs)."""
+
+    split: Callable[[str], list[str] | None]
+    width: int
+    starts: tuple[int, ...] = ()
+
+    def continuation(self, line: str) -> tuple[int, str] | None:
+        """(column, text) of an indented line holding one piece of text: a cell wrapped from the row above
+        (Keras wraps 'max_pooling2d (MaxPooling2D' and puts ')' on the next line)."""
+        text = line.strip()
+        if not self.starts or not text or not line[:1].isspace() or _split_spaces(line) is not None:
+            return None
+        at = len(line) - len(line.lstrip())
+        return max(j for j, start in enumerate(self.starts) if start <= at or j == 0), text
+
+
+def _is_header(cells: list[str]) -> bool:
+    return sum(1 for c in cells if header_key(c)) >= 2
+
+
+def _rows(lines: list[str], start: int, reader: _Reader) -> list[TableRow]:
+    """The data rows under a header. Rule lines are skipped; under a header with a rule right below it
+    (Keras's model.summary()), a space-aligned table also skips blank lines and joins a wrapped cell to
+    its row."""
     rows: list[TableRow] = []
+    ruled = after_row = False
     for n in range(start, len(lines)):
-        cells = split(lines[n])
-        if cells is None or not any(cells):
-            break
-        if _is_md_rule(cells):
+        line = lines[n]
+        if is_rule(line) or (ruled and reader.starts and not line.strip()):
+            ruled, after_row = ruled or n == start, False  # ruled: a rule right under the header, as Keras draws
             continue
-        if abs(len(cells) - width) > 1:
+        wrapped = reader.continuation(line) if ruled and after_row else None
+        if wrapped is not None:
+            rows[-1] = rows[-1].extended(*wrapped)
+            continue
+        cells = reader.split(line)
+        if cells is None or not any(cells) or _is_header(cells) or abs(len(cells) - reader.width) > 1:
             break
-        rows.append(TableRow(n + 1, tuple(cells)))
+        if not _is_md_rule(cells):
+            rows.append(TableRow(n + 1, tuple(cells)))
+            after_row = True
     return rows
 
 
@@ -169,19 +231,47 @@ def find_tables(text: str) -> list[Table]:
     return tables
 
 
-def _fixed_width(header: str) -> Callable[[str], list[str] | None]:
-    """Split a space-aligned row: by runs of 2+ spaces where that gives the header's cell count, else at the
-    header's column starts (a layer cell like 'CONV1 (f=3, s=1, p=1)' may touch the next column)."""
-    starts = [m.start() for m in re.finditer(r"\S+(?: \S+)*", header)]
+def _fixed_width(header: str) -> _Reader:
+    """Split a space-aligned row: by runs of 2+ spaces where that gives the header's cell count; else also at
+    single spaces beside a bracket or a digit ('max_pooling2d (MaxPooling2D) (15, 15, 32)'), where the shape
+    and number cells then all read; else at the header's column starts (a cell that does not read there is
+    reported unreadable, never passed)."""
+    spans = list(re.finditer(r"\S+(?: \S+)*", header))
+    starts = tuple(m.start() for m in spans)
+    keys = {i: k for k, i in _columns([m.group() for m in spans]).items()}
 
     def split(line: str) -> list[str] | None:
         cells = _split_spaces(line)
         if cells is None or len(cells) == len(starts):
             return cells
-        bounds = zip(starts, starts[1:] + [max(len(line), starts[-1])])
+        refined = _split_single(cells, len(starts), keys) if len(cells) < len(starts) else None
+        if refined is not None:
+            return refined
+        bounds = zip(starts, [*starts[1:], max(len(line), starts[-1])])
         return [line[a:b].strip() for a, b in bounds]
 
-    return split
+    return _Reader(split, len(starts), starts)
+
+
+def _split_single(cells: list[str], width: int, keys: dict[int, str]) -> list[str] | None:
+    """The first way to split cells at single spaces into ``width`` cells whose typed cells all read."""
+    if len(cells) == width:
+        return cells if all(_reads(keys.get(j), c) for j, c in enumerate(cells)) else None
+    for j, cell in enumerate(cells):
+        for m in re.finditer(r"(?<=[)\]\d]) (?=[(\[\d])", cell):
+            found = _split_single([*cells[:j], cell[: m.start()], cell[m.end() :], *cells[j + 1 :]], width, keys)
+            if found is not None:
+                return found
+    return None
+
+
+def _reads(key: str | None, text: str) -> bool:
+    """Whether a cell reads as its column's kind: a shape, a number, or any layer name."""
+    if key == "shape":
+        return parse_shape(text) is not None
+    if key in ("size", "params", "macs", "flops"):
+        return parse_number(text) is not None or is_blank(text)
+    return bool(text)
 
 
 def _table_at(lines: list[str], n: int) -> Table | None:
@@ -189,13 +279,12 @@ def _table_at(lines: list[str], n: int) -> Table | None:
         cells = split(lines[n])
         if cells is None:
             continue
-        if form == "text":
-            split = _fixed_width(lines[n])
         cols = _columns(cells)
         numbers = sum(1 for k in cols if k != "layer")
         if "layer" not in cols or numbers < 1:
             continue
-        rows = _rows(lines, n + 1, split, len(cells))
+        reader = _fixed_width(lines[n]) if form == "text" else _Reader(split, len(cells))
+        rows = _rows(lines, n + 1, reader)
         if rows:
             return Table(n + 1, form, tuple(cells), cols, tuple(rows))
     return None
@@ -205,8 +294,12 @@ _SHAPE = re.compile(r"^[(\[]?\s*(\d+(?:\s*[,x×*]\s*\d+)*)\s*,?\s*[)\]]?$")
 
 
 def parse_shape(text: str) -> tuple[int, ...] | None:
-    """A claimed shape: '(28, 28, 8)', '[28, 28, 8]', '28x28x8', '(120, 1)' (kept as written), '10'."""
-    m = _SHAPE.match(text.strip().replace("None,", "").strip())
+    """A claimed shape: '(28, 28, 8)', '[28, 28, 8]', '28x28x8', '(120, 1)' (kept as written), '10'; a
+    leading batch axis None (Keras's '(None, 28, 28, 8)', '[(None, 32, 32, 3)]') is dropped."""
+    s = text.strip()
+    if re.fullmatch(r"\[\s*\(.*\)\s*\]", s):
+        s = s[1:-1].strip()  # Keras's InputLayer: a list of one shape
+    m = _SHAPE.match(re.sub(r"^([(\[])\s*None\s*,", r"\1", s))
     if not m:
         return None
     return tuple(int(x) for x in re.split(r"\s*[,x×*]\s*", m.group(1)))

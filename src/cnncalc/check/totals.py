@@ -10,8 +10,8 @@ from __future__ import annotations
 from ..analysis import Row
 from ..expr import Quantity, Var, total
 from .mistakes import Found
-from .tables import Table, TableRow, parse_number
-from .verdict import OK, UNCHECKED, WRONG, CellVerdict, RowVerdict
+from .tables import Table, TableRow, is_blank, parse_number
+from .verdict import OK, UNCHECKED, UNREADABLE, WRONG, CellVerdict, RowVerdict
 
 _GETTERS = {
     "params": lambda r: r.params,
@@ -34,14 +34,14 @@ def total_verdict(table: Table, trow: TableRow, rows: list[Row]) -> RowVerdict:
     cells = []
     for key, col in table.columns.items():
         text = trow.get(col)
-        if key == "layer" or not text or text in ("-", "—", "–"):
+        if key == "layer" or is_blank(text):
             continue
         if key not in _GETTERS:
             cells.append(CellVerdict(key, text, UNCHECKED, "", "", note="totals of this column are not checked"))
             continue
         qty, value = _sum(rows, key), parse_number(text)
         if value is None:
-            cells.append(CellVerdict(key, text, UNCHECKED, str(qty.value), qty.explain(), note="not a number"))
+            cells.append(CellVerdict(key, text, UNREADABLE, str(qty.value), qty.explain(), note="not a number"))
             continue
         if value == qty.value:
             cells.append(CellVerdict(key, text, OK, str(qty.value), qty.explain()))

@@ -4,6 +4,8 @@ A wrong cell gets the correct value with its formula filled in and the mistakes 
 claimed number exactly (see mistakes.py); when none does, the verdict says so instead of guessing.
 Convention differences are not mistakes: Keras's BatchNorm count (moving statistics as parameters),
 FLOPs = 2×MACs (or a FLOPs column holding MACs), and shapes written CHW where HWC is used (or back).
+A cell that cannot be read (not a shape, not a number, missing from its row) is *unreadable*: never
+counted as correct, it fails the check as a wrong cell does.
 """
 
 from __future__ import annotations
@@ -14,15 +16,15 @@ from typing import Any
 
 from ..analysis import Result, Row, analyze
 from ..conventions import Conventions
-from ..expr import Quantity, Var, product
 from ..network import Network
 from ..shape import Shape
+from .follows import Carried, Claims, carried, follows_previous, follows_shape, quantity, same_dims, shape_formula
 from .infer import InferError, _shape_in, guess_layout
-from .mistakes import Facts, Found, axes_text, diagnose, diagnose_shape, facts_of
-from .tables import TITLES, Table, TableRow, is_approximate, parse_number, parse_shape
+from .mistakes import Facts, Found, diagnose, diagnose_shape, facts_of
+from .tables import TITLES, Table, TableRow, is_approximate, is_blank, parse_number, parse_shape
 
-OK, WRONG, CONVENTION, UNCHECKED = "ok", "wrong", "convention", "unchecked"
-MARKS = {OK: "✓", WRONG: "✗", CONVENTION: "≈", UNCHECKED: "?"}
+OK, WRONG, CONVENTION, UNCHECKED, UNREADABLE = "ok", "wrong", "convention", "unchecked", "unreadable"
+MARKS = {OK: "✓", WRONG: "✗", CONVENTION: "≈", UNCHECKED: "–", UNREADABLE: "?"}
 
 
 @dataclass(frozen=True)
@@ -77,12 +79,17 @@ class TableReport:
     def wrong(self) -> int:
         return sum(1 for r in self.rows for c in r.cells if c.status == WRONG)
 
+    @property
+    def unreadable(self) -> int:
+        return sum(1 for r in self.rows for c in r.cells if c.status == UNREADABLE)
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "line": self.line,
             "format": self.form,
             "layout": self.layout,
             "wrong_cells": self.wrong,
+            "unreadable_cells": self.unreadable,
             "same_as_table_at_line": self.same_as,
             "notes": list(self.notes),
             "rows": [r.as_dict() for r in self.rows],
@@ -91,7 +98,7 @@ class TableReport:
 
 @dataclass(frozen=True)
 class CheckReport:
-    """The verdicts on every table found. ``ok`` is False when any cell is wrong."""
+    """The verdicts on every table found. ``ok`` is False when any cell is wrong or cannot be read."""
 
     tables: tuple[TableReport, ...]
     notes: tuple[str, ...] = field(default=())
@@ -101,14 +108,19 @@ class CheckReport:
         return sum(t.wrong for t in self.tables)
 
     @property
+    def unreadable(self) -> int:
+        return sum(t.unreadable for t in self.tables)
+
+    @property
     def ok(self) -> bool:
-        return self.wrong == 0
+        return self.wrong == 0 and self.unreadable == 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "schema": "cnncalc.check/1",
             "ok": self.ok,
             "wrong_cells": self.wrong,
+            "unreadable_cells": self.unreadable,
             "notes": list(self.notes),
             "tables": [t.as_dict() for t in self.tables],
         }
@@ -144,27 +156,13 @@ def _shape_text(shape: Shape, layout: str, article: bool) -> str:
     return shape.article() if article and shape.rank == 1 else shape.show(layout)
 
 
-def _shape_formula(row: Row) -> str:
-    if row.shape_steps:
-        return axes_text([label for label, _ in row.shape_steps], [qty for _, qty in row.shape_steps])
-    if not row.input_shapes:
-        return f"{row.output_shape} (the input's shape, as given)"
-    return f"{row.output_shape} (as its input {', '.join(map(str, row.input_shapes))})"
-
-
-def _same_dims(claimed: tuple[int, ...], shape: Shape, layout: str) -> bool:
-    if claimed == shape.ordered(layout):
-        return True
-    return shape.rank == 1 and claimed in ((shape.dims[0], 1), (1, shape.dims[0]))
-
-
 def check_shape(text: str, row: Row, f: Facts, layout: str) -> CellVerdict:
     claimed = parse_shape(text)
     correct = _shape_text(row.output_shape, layout, bool(claimed and len(claimed) == 2 and claimed[1] == 1))
-    formula = _shape_formula(row)
+    formula = shape_formula(row)
     if claimed is None:
-        return CellVerdict("shape", text, UNCHECKED, correct, formula, note="not a shape")
-    if _same_dims(claimed, row.output_shape, layout):
+        return CellVerdict("shape", text, UNREADABLE, correct, formula, note="not a shape")
+    if same_dims(claimed, row.output_shape, layout):
         return CellVerdict("shape", text, OK, correct, formula)
     other = "chw" if layout == "hwc" else "hwc"
     if row.output_shape.spatial and claimed == row.output_shape.ordered(other) and claimed != row.output_shape.dims[:0]:
@@ -182,11 +180,11 @@ def check_shape(text: str, row: Row, f: Facts, layout: str) -> CellVerdict:
 
 def check_number(key: str, text: str, row: Row, f: Facts, keras: Row) -> CellVerdict:
     """A size, parameter, MAC or FLOP cell."""
-    qty = {"size": row.activations, "params": row.params_quantity, "macs": row.macs, "flops": row.flops}[key]
+    qty = quantity(row, key)
     correct, formula = str(qty.value), qty.explain()
     value = parse_number(text)
     if value is None:
-        return CellVerdict(key, text, UNCHECKED, correct, formula, note="not a number")
+        return CellVerdict(key, text, UNREADABLE, correct, formula, note="not a number")
     if value == qty.value or (is_approximate(text) and _close(text, value, qty.value)):
         return CellVerdict(key, text, OK, correct, formula)
     note = _convention(key, value, row, keras)
@@ -231,10 +229,12 @@ def check_table(
     result, keras = analyze(network, conv), analyze(network, conv.but(counting="keras"))
     rows = match_rows(table, result)
     keras_rows = {r.name: r for r in keras.rows}
+    claims = [Claims(t.get(table.columns.get("shape")), t.get(table.columns.get("size"))) for t in table.rows]
     verdicts = []
     for i, (trow, row) in enumerate(zip(table.rows, rows)):
         f = facts_of(row, tuple(rows[:i][:-1]) if i else ())
-        verdicts.append(_row_verdict(table, trow, row, f, keras_rows[row.name], layout))
+        carry = carried(row, rows[i - 1], claims[i - 1], layout, conv) if i else None
+        verdicts.append(_row_verdict(table, trow, row, keras_rows[row.name], f, layout, carry))
     if totals:
         from .totals import total_verdict
 
@@ -242,29 +242,47 @@ def check_table(
     return TableReport(table.line, table.form, table.headers, table.columns, tuple(verdicts), layout, notes)
 
 
-def _row_verdict(table: Table, trow: TableRow, row: Row, f: Facts, keras: Row, layout: str) -> RowVerdict:
-    cells = []
+def _row_verdict(
+    table: Table, trow: TableRow, row: Row, keras: Row, f: Facts, layout: str, carry: Carried | None
+) -> RowVerdict:
+    """The row's claimed cells; ``keras``: the row as Keras counts it."""
+    shape_text = trow.get(table.columns.get("shape"))
+    cells = _extra_cells(trow, len(table.headers))
     for key, col in table.columns.items():
         text = trow.get(col)
-        if key == "layer" or not text or text in ("-", "—", "–"):
+        if key == "layer" or (is_blank(text) and col < len(trow.cells)):
             continue
-        if key == "shape":
-            cells.append(check_shape(text, row, f, layout))
-        else:
-            cells.append(_follows_shape(check_number(key, text, row, f, keras), trow.get(table.columns.get("shape"))))
+        if col >= len(trow.cells):
+            cells.append(_missing(key, len(trow.cells), len(table.headers)))
+            continue
+        cell = check_shape(text, row, f, layout) if key == "shape" else check_number(key, text, row, f, keras)
+        cells.append(_explained(cell, shape_text, carry, layout))
     return RowVerdict(trow.line, trow.get(table.columns.get("layer")), row.name, tuple(cells))
 
 
-def _follows_shape(cell: CellVerdict, shape_text: str) -> CellVerdict:
-    """A wrong size that no mistake explains but that is the product of the row's (wrong) claimed shape."""
-    dims = parse_shape(shape_text)
-    if cell.column != "size" or cell.status != WRONG or cell.mistakes or not dims:
+def _missing(key: str, has: int, header: int) -> CellVerdict:
+    note = f"missing: the row has {has} cells where the header has {header}"
+    return CellVerdict(key, "", UNREADABLE, "", "", note=note)
+
+
+def _extra_cells(trow: TableRow, header: int) -> list[CellVerdict]:
+    """Text past the header's last column: the row's cells may be shifted, so the row cannot be trusted."""
+    extra = " | ".join(c.strip() for c in trow.cells[header:] if c.strip())
+    note = f"past the last column: {len(trow.cells)} cells where the header has {header}; the cells may be shifted"
+    return [CellVerdict("row", extra, UNREADABLE, "", "", note=note)] if extra else []
+
+
+def _explained(cell: CellVerdict, shape_text: str, carry: Carried | None, layout: str) -> CellVerdict:
+    """A wrong cell with the explanations that other claimed cells give: first the previous row's claimed
+    (wrong) shape carried forward (one mistake explains both rows); else, for a size no mistake explains,
+    this row's own claimed shape."""
+    if cell.status != WRONG:
         return cell
-    size = Quantity(product([Var(f"d{i + 1}", d) for i, d in enumerate(dims)]))
-    if size.value != parse_number(cell.claimed):
-        return cell
-    why = Found("follows_shape", "it follows from this row's claimed shape", f"{shape_text}: {size.explain()}")
-    return replace(cell, mistakes=(why,))
+    carried_forward = follows_previous(cell.column, cell.claimed, carry, layout)
+    found = ([carried_forward] if carried_forward else []) + list(cell.mistakes)
+    own = None if found else follows_shape(cell.column, cell.claimed, shape_text)
+    found += [own] if own else []
+    return replace(cell, mistakes=tuple(found))
 
 
 def title(key: str) -> str:

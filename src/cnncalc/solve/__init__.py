@@ -2,6 +2,30 @@
 
 from __future__ import annotations
 
-from .solver import Combo, SamePadding, Undo, same_padding, solve_size, solve_transposed, undo, window_output
+from .solver import (
+    Bounds,
+    Combo,
+    SamePadding,
+    Solutions,
+    Undo,
+    same_padding,
+    search,
+    solve_size,
+    solve_transposed,
+    undo,
+    window_output,
+)
 
-__all__ = ["Combo", "SamePadding", "Undo", "same_padding", "solve_size", "solve_transposed", "undo", "window_output"]
+__all__ = [
+    "Bounds",
+    "Combo",
+    "SamePadding",
+    "Solutions",
+    "Undo",
+    "same_padding",
+    "search",
+    "solve_size",
+    "solve_transposed",
+    "undo",
+    "window_output",
+]

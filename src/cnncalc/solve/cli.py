@@ -15,7 +15,7 @@ import sys
 from typing import Any, NoReturn
 
 from ..errors import CnnCalcError
-from .solver import Combo, same_padding, solve_size, solve_transposed, undo
+from .solver import Bounds, Solutions, same_padding, search, undo
 
 EPILOG = """\
 examples:
@@ -58,8 +58,8 @@ def _parsers() -> dict[str, argparse.ArgumentParser]:
     size.add_argument("--max-kernel", type=int, default=11, help="largest kernel tried (default 11)")
     size.add_argument("--dilation", type=_ints, default=(1,), help="dilations to try, e.g. 1,2,3 (default 1)")
     size.add_argument("--max-padding", type=int, help="largest padding tried (default ⌊f_eff/2⌋)")
-    size.add_argument("--max-stride", type=int, help="largest stride listed")
-    size.add_argument("--limit", type=int, default=20, help="print at most this many (default 20; 0: all)")
+    size.add_argument("--max-stride", type=int, help="largest stride listed (default: every stride that works)")
+    size.add_argument("--limit", type=int, default=20, help="list at most this many (default 20; 0: all)")
     same = _Parser(prog="cnncalc solve same", description="The padding that keeps the size (⌈i/s⌉ for stride s).")
     undo_p = _Parser(
         prog="cnncalc solve undo",
@@ -78,49 +78,43 @@ def _parsers() -> dict[str, argparse.ArgumentParser]:
     return {"size": size, "same": same, "undo": undo_p}
 
 
-def _combo_lines(combos: list[Combo], limit: int) -> list[str]:
-    shown = combos if limit <= 0 else combos[:limit]
-    transposed = any(c.output_padding is not None for c in shown)
+def _combo_lines(found: Solutions) -> list[str]:
+    transposed = found.transposed
     head = ["kernel", "stride", "padding"] + (["out_pad"] if transposed else []) + ["dilation", "output"]
     rows = []
-    for c in shown:
+    for c in found.combos:
         cells = [str(c.kernel), str(c.stride), str(c.padding)]
         cells += [str(c.output_padding)] if transposed else []
         extra = f"  ({c.unused} last input position(s) unused)" if c.unused else ""
         rows.append(cells + [str(c.dilation), c.output.explain() + extra])
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
     lines = ["  " + "  ".join(x.ljust(w) for x, w in zip(r, widths)).rstrip() for r in [head, *rows]]
-    if len(combos) > len(shown):
-        lines.append(f"  … {len(combos) - len(shown)} more (raise --limit, or 0 for all)")
+    if found.total > len(found.combos):
+        lines.append(f"  … {found.total - len(found.combos)} more (raise --limit, or 0 for all)")
     return lines
 
 
 def _run_size(a: argparse.Namespace) -> tuple[int, Any, str]:
     grow = a.output > a.input + 1
-    if grow:
-        combos = solve_transposed(
-            a.input, a.output, max_kernel=a.max_kernel, dilations=a.dilation, max_padding=a.max_padding
-        )
-    else:
-        combos = solve_size(
-            a.input,
-            a.output,
-            max_kernel=a.max_kernel,
-            dilations=a.dilation,
-            max_padding=a.max_padding,
-            max_stride=a.max_stride,
-        )
+    bounds = Bounds(a.max_kernel, a.dilation, a.max_padding, a.max_stride)
+    found = search(a.input, a.output, bounds, transposed=grow, limit=a.limit if a.limit > 0 else None)
     what = "transposed convolutions" if grow else "convolution/pooling windows"
-    bounds = f"kernel ≤ {a.max_kernel}, dilation {','.join(map(str, a.dilation))}, padding ≤ " + (
+    limits = f"kernel ≤ {a.max_kernel}, dilation {','.join(map(str, a.dilation))}, padding ≤ " + (
         str(a.max_padding) if a.max_padding is not None else ("f_eff − 1" if grow else "⌊f_eff/2⌋")
     )
-    if not combos:
-        text = f"no {what} take {a.input} to {a.output} within the bounds ({bounds})"
-        return 1, {"input": a.input, "output": a.output, "combinations": []}, text
-    lines = [f"{a.input} → {a.output}: {len(combos)} {what}, smallest kernel first ({bounds})"]
-    lines += _combo_lines(combos, a.limit)
-    data = {"input": a.input, "output": a.output, "transposed": grow, "combinations": [c.as_dict() for c in combos]}
-    return 0, data, "\n".join(lines)
+    limits += f", stride ≤ {a.max_stride}" if a.max_stride is not None else ""
+    data = {
+        "input": a.input,
+        "output": a.output,
+        "transposed": grow,
+        "total": found.total,
+        "limit": a.limit,
+        "combinations": [c.as_dict() for c in found.combos],
+    }
+    if not found.total:
+        return 1, data, f"no {what} take {a.input} to {a.output} within the bounds ({limits})"
+    lines = [f"{a.input} → {a.output}: {found.total} {what}, smallest kernel first ({limits})"]
+    return 0, data, "\n".join(lines + _combo_lines(found))
 
 
 def _run_same(a: argparse.Namespace) -> tuple[int, Any, str]:

@@ -15,7 +15,10 @@ before it is returned, so a proposed combination always gives the requested size
 
 from __future__ import annotations
 
+import heapq
+from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice, repeat
 
 from ..errors import ArgumentError
 from ..expr import Quantity
@@ -64,11 +67,105 @@ def window_output(i: int, kernel: int, stride: int, padding: int, dilation: int 
     return w.steps()[0][1]  # the H axis of a square 2-D window: named H, f, s, p as a user writes them
 
 
-def _strides(n: int, o: int) -> range:
-    """Strides s with ⌊n/s⌋ = o − 1: (o − 1)·s ≤ n < o·s."""
+@dataclass(frozen=True)
+class Bounds:
+    """The search space: kernel ≤ max_kernel, the given dilations, padding ≤ max_padding (None: ⌊f_eff/2⌋
+    for a window, f_eff − 1 for a transposed conv), stride ≤ max_stride (None: every stride that works;
+    strides are solved for, never searched)."""
+
+    max_kernel: int = 11
+    dilations: tuple[int, ...] = (1,)
+    max_padding: int | None = None
+    max_stride: int | None = None
+
+    def __post_init__(self) -> None:
+        _positive("max kernel", self.max_kernel)
+        for d in self.dilations:
+            _positive("dilation", d)
+        if self.max_padding is not None:
+            _positive("max padding", self.max_padding, 0)
+        if self.max_stride is not None:
+            _positive("max stride", self.max_stride)
+
+    def windows(self) -> Iterator[tuple[int, int, int]]:
+        """(kernel, dilation, f_eff), smallest kernel first; a dilated kernel of 1 is the plain one, skipped."""
+        for k in range(1, self.max_kernel + 1):
+            for d in sorted(set(self.dilations)):
+                if d == 1 or k > 1:
+                    yield k, d, d * (k - 1) + 1
+
+    def paddings(self, eff: int, transposed: bool) -> range:
+        default = eff - 1 if transposed else eff // 2
+        return range((default if self.max_padding is None else self.max_padding) + 1)
+
+    def capped(self, strides: range) -> range:
+        if self.max_stride is None or strides.stop <= self.max_stride + 1:
+            return strides
+        return range(strides.start, max(self.max_stride + 1, strides.start))
+
+
+def _window_strides(i: int, o: int, eff: int, p: int, d: int) -> tuple[range, ...]:
+    """Strides s with ⌊n/s⌋ = o − 1 (n = i + 2p − f_eff): exactly ⌊n/o⌋ < s ≤ ⌊n/(o − 1)⌋."""
+    n = i + 2 * p - eff
+    if n < 0:
+        return ()
     if o == 1:
-        return range(n + 1, n + 2)  # the smallest stride that leaves one window; any larger works too
-    return range(n // o + 1, n // (o - 1) + 1)
+        return (range(n + 1, n + 2),)  # the smallest stride that leaves one window; any larger works too
+    return (range(n // o + 1, n // (o - 1) + 1),)
+
+
+def _transposed_strides(i: int, o: int, eff: int, p: int, d: int) -> tuple[range, ...]:
+    """Strides s with 0 ≤ op < max(s, d) for op = m − (i − 1)·s, m = o + 2p − f_eff: s ≤ ⌊m/(i − 1)⌋, and
+    s ≥ ⌈(m − d + 1)/(i − 1)⌉ below d, s ≥ ⌈(m + 1)/i⌉ from d on."""
+    m = o + 2 * p - eff
+    if m < 0:
+        return ()
+    if i == 1:  # a single input position: the stride never matters; the smallest that admits op = m
+        return (range(m + 1, m + 2) if m >= d else range(1, 2),)
+    top = m // (i - 1) + 1
+    below_d = range(max(1, -(-(m - d + 1) // (i - 1))), min(d, top))
+    from_d = range(max(d, -(-(m + 1) // i)), top)
+    return below_d, from_d
+
+
+@dataclass(frozen=True)
+class Solutions:
+    """The first ``limit`` combinations taking one size to another, smallest kernel first, and how many in all."""
+
+    input: int
+    output: int
+    transposed: bool
+    total: int
+    combos: tuple[Combo, ...]
+
+
+def search(
+    i: int, o: int, bounds: Bounds | None = None, *, transposed: bool = False, limit: int | None = None
+) -> Solutions:
+    """The conv/pool windows (or transposed convs) taking length i to o, and how many there are.
+
+    Ordered by kernel, dilation, stride, padding. Bounded: the strides of each (kernel, dilation, padding)
+    are solved for as whole ranges, so the total is counted without listing, and only the first ``limit``
+    combinations are built (each verified by the core's shape arithmetic).
+    """
+    _positive("input size", i)
+    _positive("output size", o)
+    b = bounds or Bounds()
+    rule = _transposed_strides if transposed else _window_strides
+    per_window = [
+        (k, d, [(p, b.capped(r)) for p in b.paddings(eff, transposed) for r in rule(i, o, eff, p, d)])
+        for k, d, eff in b.windows()
+    ]
+    total = sum(len(r) for _, _, runs in per_window for _, r in runs)
+    ordered = ((k, d, s, p) for k, d, runs in per_window for s, p in _by_stride(runs))
+    verify = _verified_transposed_combo if transposed else _verified
+    combos = tuple(verify(i, o, k, s, p, d) for k, d, s, p in islice(ordered, limit))
+    return Solutions(i, o, transposed, total, combos)
+
+
+def _by_stride(runs: list[tuple[int, range]]) -> Iterator[tuple[int, int]]:
+    """(stride, padding) pairs of every padding's stride range, by stride then padding, lazily."""
+    return heapq.merge(*[zip(r, repeat(p)) for p, r in runs])
 
 
 def solve_size(
@@ -79,31 +176,16 @@ def solve_size(
     dilations: tuple[int, ...] = (1,),
     max_padding: int | None = None,
     max_stride: int | None = None,
+    limit: int | None = None,
 ) -> list[Combo]:
-    """Every (kernel, stride, padding, dilation) of a conv/pool window taking length i to o, smallest kernel first.
+    """The (kernel, stride, padding, dilation) of conv/pool windows taking length i to o, smallest kernel first.
 
     Bounded: kernel ≤ max_kernel, padding ≤ max_padding (default ⌊f_eff/2⌋, PyTorch's pooling limit and
-    the most a sensible convolution uses), stride ≤ max_stride. For o = 1 only the smallest such stride is
-    listed (every larger one gives 1 too).
+    the most a sensible convolution uses), stride ≤ max_stride, at most ``limit`` of them. For o = 1 only
+    the smallest such stride is listed (every larger one gives 1 too).
     """
-    for name, v in (("input size", i), ("output size", o), ("max kernel", max_kernel)):
-        _positive(name, v)
-    found: list[Combo] = []
-    for k in range(1, max_kernel + 1):
-        for d in sorted(set(dilations)):
-            if d > 1 and k == 1:
-                continue
-            eff = d * (k - 1) + 1
-            top = eff // 2 if max_padding is None else max_padding
-            for p in range(top + 1):
-                n = i + 2 * p - eff
-                if n < 0:
-                    continue
-                for s in _strides(n, o):
-                    if max_stride is not None and s > max_stride:
-                        break
-                    found.append(_verified(i, o, k, s, p, d))
-    return sorted(found, key=lambda c: (c.kernel, c.dilation, c.stride, c.padding))
+    bounds = Bounds(max_kernel, dilations, max_padding, max_stride)
+    return list(search(i, o, bounds, limit=limit).combos)
 
 
 def _verified(i: int, o: int, k: int, s: int, p: int, d: int) -> Combo:
@@ -122,26 +204,24 @@ def solve_transposed(
     max_kernel: int = 11,
     dilations: tuple[int, ...] = (1,),
     max_padding: int | None = None,
+    max_stride: int | None = None,
+    limit: int | None = None,
 ) -> list[Combo]:
-    """Every (kernel, stride, padding, output_padding, dilation) of a transposed conv taking i to o."""
-    _positive("input size", i)
-    _positive("output size", o)
-    found: list[Combo] = []
-    for k in range(1, max_kernel + 1):
-        for d in sorted(set(dilations)):
-            eff = d * (k - 1) + 1
-            for p in range(((eff - 1) if max_padding is None else max_padding) + 1):
-                for s in range(1, (o + 2 * p) // max(i - 1, 1) + 2):
-                    op = o - ((i - 1) * s - 2 * p + eff)
-                    if 0 <= op < max(s, d):
-                        found.append(_verified_transposed(i, o, k, s, p, d, op))
-    return sorted(found, key=lambda c: (c.kernel, c.dilation, c.stride, c.padding))
+    """The (kernel, stride, padding, output_padding, dilation) of transposed convs taking i to o,
+    smallest kernel first; output_padding < max(stride, dilation), as PyTorch requires. For i = 1 the stride
+    does not matter: only the smallest that works is listed."""
+    bounds = Bounds(max_kernel, dilations, max_padding, max_stride)
+    return list(search(i, o, bounds, transposed=True, limit=limit).combos)
+
+
+def _verified_transposed_combo(i: int, o: int, k: int, s: int, p: int, d: int) -> Combo:
+    return _verified_transposed(i, o, k, s, p, d, o - ((i - 1) * s - 2 * p + d * (k - 1) + 1))
 
 
 def _verified_transposed(i: int, o: int, k: int, s: int, p: int, d: int, op: int) -> Combo:
     layer = ConvTranspose(1, k, stride=s, padding=p, dilation=d, output_padding=op, ndim=2)
     comp = layer.compute((Shape((i, i, 1), spatial=2),), "torch")
-    if comp.output.dims[0] != o:
+    if comp.output.dims[0] != o or not 0 <= op < max(s, d):
         raise AssertionError(f"solve: transposed f={k} s={s} p={p} op={op} gives {comp.output.dims[0]}, not {o}")
     return Combo(k, s, p, d, comp.shape_steps[0][1], 0, op)
 
