@@ -10,23 +10,21 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
-import importlib
-import importlib.util
 import os
 import sys
+import traceback
 from typing import IO, NoReturn
 
-from . import __version__
-from .analysis import Result, Row, analyze
+from . import __version__, sources
+from .analysis import Result
 from .budget import Budget, memory_of
-from .conventions import Conventions, Layout
-from .errors import ArgumentError, CnnCalcError, ShapeError
-from .kinds.base import KINDS, suggest
-from .network import Network, Source
+from .console import OutputError, tolerate_encoding, write
+from .errors import CnnCalcError, UnknownLayerError
+from .kinds.describe import kind_arguments, kinds_listing
+from .render.escape import printable_block
 from .render.registry import FIXED_COLUMNS, RENDERERS, render
-from .render.text import totals_lines
-from .sources import is_model_reference, lazy, load_network, parse_kwargs, source_line
+from .render.text import render_text, terminal_width, totals_lines
+from .sources import Request, lazy, parse_kwargs
 
 EXAMPLES = """\
 examples:
@@ -51,7 +49,6 @@ exit status: 0 ok · 1 budget exceeded or check failed · 2 user error (bad file
 """
 
 _ALL_LAYERS = "\0all"
-_TORCH_ONLY = ("input", "kwargs", "depth", "partial")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -160,12 +157,26 @@ def _add_convention_options(p: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run ``cnncalc`` with ``argv`` (default: the process's arguments); returns the exit status."""
+    """Run ``cnncalc`` with ``argv`` (default: the process's arguments); returns the exit status.
+
+    0 ok, 1 budget exceeded or check failed, 2 a user error (or output that cannot be written), 3 an
+    internal error: a one-line message asking for a report; ``--debug`` (anywhere) adds the traceback.
+    """
     args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    args = [a for a in args if a != "--debug"]
+    for stream in (sys.stdout, sys.stderr):
+        tolerate_encoding(stream)
     try:
+        if sys.stdout is None:  # started with stdout closed (`cnncalc ... >&-`)
+            raise OutputError("cannot write to standard output: it is closed")
         return _dispatch(args)
+    except OutputError as err:
+        _silence_stdout()
+        _report(f"cnncalc: error: {err}\n")
+        return 2
     except CnnCalcError as err:
-        _write(sys.stderr, f"cnncalc: error: {err}\n")
+        _report(f"cnncalc: error: {err}\n")
         return 2
     except SystemExit as done:  # argparse: --help, --version and usage errors
         return done.code if isinstance(done.code, int) else (0 if done.code is None else 2)
@@ -174,11 +185,33 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `cnncalc big.cnn | head`: the reader went away; not an error
         _silence_stdout()
         return 0
+    except Exception as err:  # a bug in cnncalc: say so in one line, the traceback only on request
+        return _internal_error(err, debug)
+
+
+def _internal_error(err: BaseException, debug: bool) -> int:
+    """Exit status 3 with a one-line report request (and the traceback under --debug)."""
+    if debug:
+        _report("".join(traceback.format_exception(err)))
+    text = " ".join(str(err).split())
+    text = text if len(text) <= 300 else text[:300] + "…"
+    rerun = "" if debug else " (run again with --debug for the traceback)"
+    _report(
+        f"cnncalc: internal error: {type(err).__name__}: {text}; please report this to cnncalc's "
+        f"issue tracker with the command and its input{rerun}\n"
+    )
+    return 3
+
+
+def _report(text: str) -> None:
+    """Write to stderr, ignoring a stderr that cannot be written (there is nowhere left to say so)."""
+    with contextlib.suppress(OutputError, BrokenPipeError):
+        write(sys.stderr, text, "standard error")
 
 
 def _silence_stdout() -> None:
     """Point stdout at /dev/null so that Python's exit-time flush does not fail again (Python docs' recipe)."""
-    with contextlib.suppress(OSError, ValueError):
+    with contextlib.suppress(OSError, ValueError, AttributeError):  # AttributeError: stdout is None (closed)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
@@ -204,7 +237,8 @@ def run(opts: argparse.Namespace) -> int:
         text = explain(result, None if opts.explain == _ALL_LAYERS else opts.explain)
     else:
         columns = None if opts.format in FIXED_COLUMNS else opts.columns
-        text = render(result, opts.format, columns)
+        width = terminal_width(sys.stdout) if opts.format == "table" else None
+        text = render_text(result, columns, width) if width else render(result, opts.format, columns)
         if opts.format == "table" and _use_colour(opts.color, sys.stdout):
             text = colourise(text)
     _write(sys.stdout, text + "\n")
@@ -228,109 +262,33 @@ def _report_budget(budget: Budget, result: Result) -> int:
     return 1 if violations else 0
 
 
-def conventions_from(opts: argparse.Namespace, layout: Layout) -> Conventions:
-    """The Conventions object the options ask for (the core checks the values)."""
-    return Conventions(
-        layout=opts.layout or layout,
-        batch=1 if opts.batch is None else opts.batch,
-        dtype=opts.dtype or "float32",
-        counting=opts.convention or "torch",
-        count_bias_flops=opts.bias_flops,
-        count_elementwise_flops=opts.elementwise_flops,
+def request_from(opts: argparse.Namespace) -> Request:
+    """The options of ``cnncalc FILE`` as a source request (the core and the front-end check the values)."""
+    if opts.depth is not None and opts.depth < 0:
+        raise CnnCalcError(
+            f"--depth must be 0 or more, got {opts.depth}",
+            hint="1 shows the top level (blocks, a model's direct children), 2 one level deeper, …; 0 the totals only",
+        )
+    return Request(
+        layout=opts.layout, batch=opts.batch, dtype=opts.dtype, counting=opts.convention,
+        bias_flops=opts.bias_flops, elementwise_flops=opts.elementwise_flops,
+        inputs=tuple(opts.input) if opts.input else None, kwargs=parse_kwargs(opts.kwargs), depth=opts.depth,
+        partial=bool(opts.partial),
     )
 
 
 def analyze_source(opts: argparse.Namespace) -> Result:
-    """Load and analyse whatever FILE names, with the options' conventions."""
-    source: str = opts.source
-    if is_model_reference(source):
-        return _analyze_reference(source, opts)
-    given = [f"--{name}" for name in _TORCH_ONLY if getattr(opts, name) is not None]
-    if given:
-        raise CnnCalcError(
-            f"{', '.join(given)} applies to PyTorch model references only, not to '{source}'",
-            hint="e.g. cnncalc torchvision:resnet18 --input 1x3x224x224",
-        )
-    conventions = conventions_from(opts, "hwc")
-    return analyze_located(load_network(source), conventions)
-
-
-def analyze_located(network: Network, conventions: Conventions) -> Result:
-    """Analyse; a layer that does not fit its input is reported at the file:line:col where it was written."""
-    try:
-        return analyze(network, conventions)
-    except (ShapeError, ArgumentError) as err:
-        node = next((n for n in network.nodes if n.name == err.layer), None)
-        if node is None or node.source is None:
-            raise
-        raise located(err, node.source) from None
-
-
-def located(err: ShapeError | ArgumentError, where: Source) -> CnnCalcError:
-    """The error at file:line:col, with the line and a caret under the layer, then the hint and fixes."""
-    text = f"{where}: {err._where()}{err.message}"
-    line = source_line(where.file, where.line)
-    if line is not None:
-        text += f"\n  {line}\n  {' ' * (where.column - 1)}^"
-    if err.hint:
-        text += f"\n  hint: {err.hint}"
-    for fix in getattr(err, "fixes", ()):
-        text += f"\n  fix: {fix}"
-    return CnnCalcError(text)
-
-
-def _analyze_reference(ref: str, opts: argparse.Namespace) -> Result:
-    if importlib.util.find_spec("torch") is None:
-        raise CnnCalcError(
-            f"'{ref}' is a PyTorch model reference, but PyTorch is not installed", hint="pip install cnncalc[torch]"
-        )
-    if opts.depth is not None and opts.depth < 0:
-        raise CnnCalcError(
-            f"--depth must be 0 or more, got {opts.depth}",
-            hint="1 shows the model's direct children, 2 their children, …; 0 the totals only",
-        )
-    kwargs = parse_kwargs(opts.kwargs)
-    adapter = lazy("cnncalc.adapters.torch", "support for PyTorch models", "analyze_reference")
-    conventions = conventions_from(opts, "chw")
-    try:
-        result = adapter.analyze_reference(
-            ref, inputs=opts.input, kwargs=kwargs, conventions=conventions, depth=opts.depth,
-            batch=opts.batch, dtype=opts.dtype, partial=bool(opts.partial),
-        )
-    except ModuleNotFoundError as err:
-        missing = err.name or "a module"
-        raise CnnCalcError(
-            f"'{ref}' needs {missing}, which is not installed", hint=f"pip install {missing.split('.')[0]}"
-        ) from None
-    if not isinstance(result, Result):
-        raise TypeError(f"the PyTorch adapter returned {type(result).__name__}, not a Result")
-    return result
+    """Load and analyse whatever FILE names, through the front-end that claims it (cnncalc.sources)."""
+    return sources.analyze_source(opts.source, request_from(opts))
 
 
 def explain(result: Result, layer: str | None) -> str:
     """Every number's formula with values (or one layer's, or a block's), then the totals and conventions."""
-    if layer is None:
-        text = result.explain()
-    else:
-        rows = explained_rows(result, layer)
-        text = "\n\n".join(r.explain(result.conventions.layout) for r in rows)
-    return text + "\n\n" + "\n".join(totals_lines(result))
-
-
-def explained_rows(result: Result, layer: str) -> list[Row]:
-    """The row named LAYER (case aside), or every row of the block LAYER (names starting 'LAYER.')."""
-    for exact in (True, False):
-        rows = [r for r in result.rows if (r.name == layer if exact else r.name.lower() == layer.lower())]
-        if rows:
-            return rows[:1]
-    prefix = layer.lower().rstrip("./") + "."
-    rows = [r for r in result.rows if r.name.lower().startswith(prefix)]
-    if rows:
-        return rows
-    names = [r.name for r in result.rows]
-    guess = suggest(layer, names)
-    hint = f"did you mean '{guess}'?" if guess else "layers: " + ", ".join(names[:20])
-    raise CnnCalcError(f"--explain: no layer or block named '{layer}'", hint=hint)
+    try:
+        text = result.explain(layer)
+    except UnknownLayerError as err:
+        raise CnnCalcError(f"--explain: {err.message}", hint=err.hint) from None
+    return printable_block(text + "\n\n" + "\n".join(totals_lines(result)))
 
 
 def _use_colour(choice: str, stream: IO[str]) -> bool:
@@ -357,13 +315,9 @@ def colourise(text: str) -> str:
 
 
 def _write(stream: IO[str], text: str) -> None:
-    """Write text; characters the stream's encoding lacks are replaced rather than crashing."""
-    try:
-        stream.write(text)
-    except UnicodeEncodeError:
-        encoding = getattr(stream, "encoding", None) or "ascii"
-        stream.write(text.encode(encoding, "replace").decode(encoding))
-    stream.flush()
+    """Write text (cnncalc.console.write): symbols the stream's encoding lacks get ASCII spellings; a closed
+    or full stream is an OutputError."""
+    write(stream, text, "standard error" if stream is sys.stderr else "standard output")
 
 
 def _zoo(args: list[str]) -> int:
@@ -381,54 +335,6 @@ def _zoo(args: list[str]) -> int:
     lines = [f"{n:<{width}}  {zoo.describe(n)}" for n in names]
     _write(sys.stdout, "\n".join(lines + ["", "use: cnncalc zoo:NAME"]) + "\n")
     return 0
-
-
-def kinds_listing() -> list[str]:
-    """One line per layer kind: its names (aliases together) and the first line of its docstring."""
-    groups: dict[type, list[str]] = {}
-    summaries: dict[type, str] = {}
-    for name, entry in KINDS.items():
-        groups.setdefault(entry.cls, []).append(name)
-        summaries.setdefault(entry.cls, entry.summary)
-    lines = []
-    for cls, names in groups.items():
-        names.sort(key=lambda n: (n != getattr(cls, "kind", ""), n))
-        label = ", ".join(names)
-        if len(label) <= 28:
-            lines.append(f"{label:<28}  {summaries[cls]}")
-        else:
-            lines += [label, f"{'':<28}  {summaries[cls]}"]
-    return lines
-
-
-def kind_arguments(name: str) -> list[str]:
-    """One kind's description and its arguments: positional order, defaults and the aliases of each."""
-    entry = KINDS.get(name.lower())
-    if entry is None:
-        guess = suggest(name.lower(), list(KINDS))
-        raise CnnCalcError(f"unknown layer kind '{name}'",
-                           hint=f"did you mean '{guess}'?" if guess else "`cnncalc kinds` lists them")
-    cls = entry.cls
-    aliases: dict[str, list[str]] = {}
-    for alias, target in cls.aliases.items():
-        if alias != target:
-            aliases.setdefault(target, []).append(alias)
-    lines = [f"{entry.name}: {entry.summary}", "", "arguments (positional first):"]
-    order = list(cls.positional) + [f.name for f in dataclasses.fields(cls) if f.name not in cls.positional]
-    defaults = {f.name: f.default for f in dataclasses.fields(cls)}
-    for arg in order:
-        if arg in entry.preset:
-            continue
-        default = defaults.get(arg, dataclasses.MISSING)
-        if arg in cls.positional:
-            shown = "positional" + (f", default {default!r}" if default not in (0, None, dataclasses.MISSING) else "")
-        else:
-            shown = "required" if default is dataclasses.MISSING else f"default {default!r}"
-        also = f"  (also: {', '.join(sorted(aliases[arg]))})" if arg in aliases else ""
-        lines.append(f"  {arg:<18} {shown}{also}")
-    if entry.preset:
-        lines.append("fixed by this name: " + ", ".join(f"{k}={v!r}" for k, v in entry.preset.items()))
-    return lines
 
 
 def _kinds(args: list[str]) -> int:

@@ -1,69 +1,203 @@
-"""Where a network comes from: a .cnn or .json file, stdin, the zoo, or a reference to a PyTorch model.
+"""Where a network comes from: a registry of front-ends, each a lazy loader, used by the CLI, the page and Python.
 
-``load_network("net.cnn")``, ``load_network("-")`` and ``load_network("zoo:resnet50")`` give a Network;
-``is_model_reference`` recognises what the PyTorch adapter handles instead (``torchvision:resnet18``,
-``timm:NAME``, ``models.py:make_net``, ``package.module:factory``). Optional parts of cnncalc (the text format,
-the JSON form, the zoo, the adapters) are imported only when used, and a missing one is said plainly.
+``frontend_for(source)`` names the front-end that claims a source (``.cnn``, ``.json``, ``-``, ``zoo:``,
+``torchvision:``, ``timm:``, ``file.py:factory``, ``package.module:factory``, and what later front-ends
+register); ``analyze_source(source, request)`` imports it only then and gives its Result. Adding a front-end is
+one ``register_frontend`` call: no interface code changes. A front-end's module is imported only when a source
+asks for it, and a missing optional dependency is said with the extra to install.
 
->>> is_model_reference("torchvision:resnet18"), is_model_reference("zoo:resnet50")
-(True, False)
+>>> frontend_for("torchvision:resnet18").name, frontend_for("zoo:resnet50").name, frontend_for("net.cnn").name
+('torch', 'zoo', 'text')
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import re
-import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import CnnCalcError, UnsupportedError
+from .analysis import Result
+from .conventions import Conventions, Layout
+from .errors import ArgumentError, CnnCalcError, ShapeError, UnsupportedError
+from .limits import read_text
 from .network import Network
 
-_REFERENCE = re.compile(r"^(torchvision|timm):\S+$|^\S+\.py:[A-Za-z_]\w*$|^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+
+@dataclass(frozen=True)
+class Request:
+    """What the user asked for beside the source: the conventions' options as given (None: not given) and a
+    framework model's options (--input, --kwargs, --depth, --partial)."""
+
+    layout: Layout | None = None
+    batch: int | None = None
+    dtype: str | None = None
+    counting: str | None = None
+    bias_flops: bool = False
+    elementwise_flops: bool = False
+    inputs: tuple[str, ...] | None = None
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    depth: int | None = None
+    partial: bool = False
+
+    def conventions(self, layout: Layout) -> Conventions:
+        """The Conventions asked for, with the front-end's default layout (the core checks the values)."""
+        return Conventions(layout=self.layout or layout, batch=1 if self.batch is None else self.batch,
+                           dtype=self.dtype or "float32", counting=self.counting or "torch",  # type: ignore[arg-type]
+                           count_bias_flops=self.bias_flops, count_elementwise_flops=self.elementwise_flops)
 
 
-def is_model_reference(source: str) -> bool:
-    """True for torchvision:NAME, timm:NAME, file.py:factory and package.module:factory (not files)."""
-    if source.startswith("zoo:") or Path(source).exists():
-        return False
-    return bool(_REFERENCE.match(source))
+@dataclass(frozen=True)
+class Frontend:
+    """One kind of source: which sources it claims, and where its loader lives (imported only when used).
+
+    ``function`` is called as ``function(source, request)`` and returns a Result. ``framework``: it takes a
+    framework model's options (--input, --kwargs, --partial). ``extra``: the pip extra its dependency is in."""
+
+    name: str
+    summary: str
+    claims: Callable[[str], bool]
+    module: str
+    function: str
+    framework: bool = False
+    extra: str | None = None
+    #: the packages it needs (import names), and the framework's name for the message when one is missing
+    requires: tuple[str, ...] = ()
+    framework_name: str = ""
+
+
+FRONTENDS: list[Frontend] = []
+
+
+def register_frontend(frontend: Frontend, *, before: str | None = None) -> Frontend:
+    """Add a front-end (refusing a second one of the same name); ``before`` puts it ahead of another's claims."""
+    if any(f.name == frontend.name for f in FRONTENDS):
+        raise RuntimeError(f"front-end {frontend.name!r} is registered twice")
+    at = next((i for i, f in enumerate(FRONTENDS) if f.name == before), len(FRONTENDS))
+    FRONTENDS.insert(at, frontend)
+    return frontend
 
 
 #: files that hold pickled objects; never opened
 PICKLES = (".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".bin", ".tar")
+_FACTORY = re.compile(r"^\S+\.py:[A-Za-z_]\w*$|^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 
 
-def load_network(source: str) -> Network:
-    """A network from a .cnn or .json file, '-' (stdin) or zoo:NAME."""
+def _suffix(*suffixes: str) -> Callable[[str], bool]:
+    return lambda source: source.lower().endswith(suffixes)
+
+
+def _prefix(*prefixes: str) -> Callable[[str], bool]:
+    return lambda source: source.startswith(prefixes)
+
+
+def _is_factory(source: str) -> bool:
+    return not Path(source).exists() and bool(_FACTORY.match(source)) and not source.startswith(
+        tuple(f"{name}:" for name in _PREFIXED))
+
+
+_PREFIXED = ("zoo", "torchvision", "timm", "keras")
+
+for _frontend in (
+    Frontend("zoo", "zoo:NAME, a network shipped with cnncalc", _prefix("zoo:"), "cnncalc.sources",
+             "analyze_network_source"),
+    Frontend("pickle", "a saved PyTorch/pickle file: refused, never unpickled", _suffix(*PICKLES), "cnncalc.sources",
+             "refuse_pickle"),
+    Frontend("json", "a network in cnncalc's JSON form (.json)", _suffix(".json"), "cnncalc.sources",
+             "analyze_network_source"),
+    Frontend("torch", "torchvision:NAME, timm:NAME, file.py:factory or package.module:factory (a PyTorch model)",
+             lambda s: _prefix("torchvision:", "timm:")(s) or _is_factory(s), "cnncalc.adapters.torch",
+             "analyze_source", framework=True, extra="torch", requires=("torch",), framework_name="PyTorch"),
+    Frontend("text", "a .cnn text file, or '-' for stdin", lambda s: True, "cnncalc.sources", "analyze_network_source"),
+):
+    register_frontend(_frontend)
+
+
+def frontend_for(source: str) -> Frontend:
+    """The first registered front-end that claims ``source``."""
+    return next(f for f in FRONTENDS if f.claims(source))
+
+
+def is_model_reference(source: str) -> bool:
+    """True for sources a framework front-end handles (torchvision:NAME, file.py:factory, model.onnx, …).
+
+    >>> is_model_reference("torchvision:resnet18"), is_model_reference("zoo:resnet50")
+    (True, False)
+    """
+    return frontend_for(source).framework
+
+
+def analyze_source(source: str, request: Request | None = None) -> Result:
+    """Analyse whatever ``source`` names through its front-end (imported now)."""
+    request = request or Request()
+    frontend = frontend_for(source)
+    if not frontend.framework:
+        given = [opt for opt, value in (("--input", request.inputs), ("--kwargs", request.kwargs or None),
+                                        ("--partial", request.partial or None)) if value is not None]
+        if given:
+            raise CnnCalcError(
+                f"{', '.join(given)} applies to framework models only (PyTorch, ONNX, Keras), not to '{source}'",
+                hint="e.g. cnncalc torchvision:resnet18 --input 1x3x224x224",
+            )
+    for package in frontend.requires:
+        if importlib.util.find_spec(package) is None:
+            raise CnnCalcError(f"'{source}' is a {frontend.framework_name} model, but {frontend.framework_name} is not "
+                               "installed", hint=f"pip install cnncalc[{frontend.extra}]")
+    try:
+        module = importlib.import_module(frontend.module)
+    except ModuleNotFoundError as err:
+        missing = (err.name or "a module").split(".")[0]
+        extra = f"pip install 'cnncalc[{frontend.extra}]'" if frontend.extra else f"pip install {missing}"
+        raise CnnCalcError(f"'{source}' needs {missing}, which is not installed", hint=extra) from None
+    result = getattr(module, frontend.function)(source, request)
+    if not isinstance(result, Result):  # a front-end's bug, not the user's: say so loudly
+        raise TypeError(f"front-end {frontend.name!r} returned {type(result).__name__}, not a Result")
+    return result
+
+
+def refuse_pickle(source: str, request: Request) -> Result:
+    raise UnsupportedError(
+        f"'{source}' is a saved PyTorch/pickle file: cnncalc does not load it, since unpickling can run "
+        "arbitrary code",
+        hint="point cnncalc at the code that builds the model instead, e.g. "
+        "`cnncalc models.py:make_model --input 1x3x224x224` (weights are never needed)",
+    )
+
+
+def analyze_network_source(source: str, request: Request) -> Result:
+    """The front-end of networks written as core kinds (.cnn, .json, stdin, zoo:): load, analyse, and report
+    an impossible layer at the file:line:col where it was written."""
+    from .analysis import analyze
+    from .locate import located
+
+    text = None if source.startswith("zoo:") else _read(source)
+    network = load_network(source, text)
+    try:
+        return analyze(network, request.conventions("hwc"), depth=request.depth)
+    except (ShapeError, ArgumentError) as err:
+        node = next((n for n in network.nodes if n.name == err.layer), None)
+        if node is None or node.source is None:
+            raise
+        raise located(err, node.source, text) from None
+
+
+def load_network(source: str, text: str | None = None) -> Network:
+    """A network from a .cnn or .json file, '-' (stdin) or zoo:NAME (``text``: the file's text, if read)."""
     if source.startswith("zoo:"):
         zoo = lazy("cnncalc.zoo", "the zoo", "load")
         return _network(zoo.load(source[4:]), source)
-    if source == "-":
-        return _parse(sys.stdin.read(), "<stdin>")
     if source.lower().endswith(PICKLES):
-        raise UnsupportedError(
-            f"'{source}' is a saved PyTorch/pickle file: cnncalc does not load it, since unpickling can run "
-            "arbitrary code",
-            hint="point cnncalc at the code that builds the model instead, e.g. "
-            "`cnncalc models.py:make_model --input 1x3x224x224` (weights are never needed)",
-        )
-    return _parse(_read(source), source)
+        refuse_pickle(source, Request())
+    file = "<stdin>" if source == "-" else source
+    return parse_network(_read(source) if text is None else text, file)
 
 
-#: the text of each network read in this process, by file name: to echo a line in an analysis error
-_TEXTS: dict[str, str] = {}
-
-
-def source_line(file: str, line: int) -> str | None:
-    """Line LINE (1-based) of a network text read by load_network, or None."""
-    lines = _TEXTS.get(file, "").removeprefix("\ufeff").splitlines()  # as the parser reads it
-    return lines[line - 1] if 0 < line <= len(lines) else None
-
-
-def _parse(text: str, file: str) -> Network:
-    _TEXTS[file] = text
+def parse_network(text: str, file: str) -> Network:
+    """A network from its text: cnncalc's JSON form (a .json file, or stdin starting with '{') or the .cnn format."""
     if file.lower().endswith(".json") or (file == "<stdin>" and text.lstrip().startswith("{")):
         netjson = lazy("cnncalc.netjson", "support for JSON networks", "loads")
         return _network(netjson.loads(text, file), file)
@@ -78,25 +212,18 @@ def _network(value: Any, source: str) -> Network:
 
 
 def _read(path: str) -> str:
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
+    """The file's text, capped in size; FIFOs and devices refused (cnncalc.limits.read_text)."""
+    if path != "-" and not Path(path).exists():
         raise CnnCalcError(
             f"cannot read '{path}': no such file",
             hint="give a .cnn or .json file, '-' for stdin, zoo:NAME (see `cnncalc zoo`) "
             "or a model reference such as torchvision:resnet18",
-        ) from None
-    except IsADirectoryError:
-        raise CnnCalcError(f"cannot read '{path}': it is a directory", hint="give a .cnn or .json file") from None
-    except UnicodeDecodeError as err:
-        raise CnnCalcError(
-            f"cannot read '{path}': not UTF-8 text ({err.reason} at byte {err.start})", hint="save the file as UTF-8"
-        ) from None
-    except OSError as err:
-        raise CnnCalcError(f"cannot read '{path}': {err.strerror}") from None
+        )
+    return read_text(path)
 
 
 def parse_kwargs(text: str | None) -> dict[str, Any]:
+    """--kwargs: a JSON object."""
     if text is None:
         return {}
     try:

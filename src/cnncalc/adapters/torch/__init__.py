@@ -8,6 +8,6 @@ other work is counted at dispatch level. See docs/torch.md.
 from __future__ import annotations
 
 from .api import analyze_module, from_torch
-from .references import analyze_reference, parse_input
+from .references import analyze_reference, analyze_source, parse_input
 
-__all__ = ["analyze_module", "analyze_reference", "from_torch", "parse_input"]
+__all__ = ["analyze_module", "analyze_reference", "analyze_source", "from_torch", "parse_input"]

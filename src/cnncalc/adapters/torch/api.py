@@ -18,7 +18,8 @@ import torch
 from torch import Tensor, nn
 from torch.utils._pytree import tree_leaves, tree_map
 
-from ...analysis import Result, Row, Totals
+from ...analysis import Result, Row, check_depth, totals_from_rows
+from ...analysis.depth import limit_depth
 from ...conventions import DTYPE_BYTES, Conventions
 from ...errors import ArgumentError, CnnCalcError, UnsupportedError
 from ...receptive import ReceptiveField
@@ -51,9 +52,7 @@ def from_torch(
     >>> r.totals.params, r.totals.macs, r["0"].output_shape.show("chw")
     (224, 194400, '(8, 30, 30)')
     """
-    if depth is not None and (isinstance(depth, bool) or not isinstance(depth, int) or depth < 0):
-        raise ArgumentError(f"depth must be a whole number ≥ 0, got {depth!r}",
-                            hint="1 keeps the model's direct children, 2 their children, …; 0 the totals only")
+    check_depth(depth)
     args, kwargs = _example(input_size, example_inputs, dtypes)
     kwargs.update({k: _to_meta(v) for k, v in forward_kwargs.items()})
     return analyze_module(model, args, kwargs, conventions or Conventions(layout="chw"), depth, partial=partial)
@@ -214,8 +213,8 @@ def _analyze_module(model: nn.Module, args: list[Any], kwargs: dict[str, Any], c
     for root in tracer.roots:
         maker.emit(root, 0 if root.atomic else -1)
     rows = tuple(maker.rows)
-    totals = _totals(rows, owners)
-    shown = rows if depth is None else tuple(r for r in rows if r.depth < depth)  # torchinfo: 1 = children
+    totals = totals_from_rows(rows, conv)
+    shown = rows if depth is None else limit_depth(rows, depth)  # torchinfo: 1 = children
     warnings = tuple(f"{r.name}: {w}" for r in shown for w in r.warnings) + _marks(shown)
     if stopped:
         warnings += (f"partial: {stopped}; the rows after it are missing (modules not reached: parameters only)",)
@@ -268,21 +267,3 @@ def _input_names(args: list[Any], kwargs: dict[str, Any]) -> list[tuple[str, Ten
         leaves = [t for t in tree_leaves(value) if isinstance(t, Tensor)]
         out += [(key if len(leaves) == 1 else f"{key}.{j}", t) for j, t in enumerate(leaves)]
     return out
-
-
-def _totals(rows: tuple[Row, ...], owners: dict[int, Any]) -> Totals:
-    leaves = [r for r in rows if not r.is_container and r.kind != "input"]
-    inputs = [r for r in rows if r.kind == "input"]
-    trainable = sum(r.trainable.value for r in leaves)
-    frozen = sum(r.non_trainable.value for r in leaves)
-    train_bytes = sum(t.numel() * t.element_size() for o in owners.values() for _, t in o.params if t.requires_grad)
-    state_bytes = sum(t.numel() * t.element_size() for o in owners.values() for _, t in o.buffers)
-    param_bytes = sum(r.param_bytes for r in leaves)
-    act_bytes = sum(r.activation_bytes for r in leaves)
-    return Totals(
-        params=trainable + frozen, trainable_params=trainable, non_trainable_params=frozen,
-        state=sum(r.state.value for r in leaves), macs=sum(r.macs.value for r in leaves),
-        flops=sum(r.flops.value for r in leaves), activations=sum(r.activations.value for r in leaves),
-        input_size=sum(r.activations.value for r in inputs), param_bytes=param_bytes, state_bytes=state_bytes,
-        activation_bytes=act_bytes, training_bytes=param_bytes + 3 * train_bytes + state_bytes + act_bytes,
-    )

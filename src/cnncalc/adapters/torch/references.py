@@ -32,6 +32,7 @@ from ...analysis import Result
 from ...conventions import DTYPE_ALIASES, DTYPE_BYTES, Conventions, normalise_dtype
 from ...errors import ArgumentError, CnnCalcError
 from ...kinds.base import suggest
+from ...sources import Request
 from .api import analyze_module
 
 #: cnncalc's dtype names whose torch dtype has another name (the rest are torch's own: torch.int64, …)
@@ -192,6 +193,14 @@ def resolve(ref: str, kwargs: dict[str, Any]) -> tuple[nn.Module, list[str]]:
     except TypeError as err:
         raise ArgumentError(f"cannot build '{ref}' with --kwargs {kwargs}: {err}",
                             hint="check the keyword names the builder takes") from None
+
+
+def analyze_source(source: str, request: Request) -> Result:
+    """The PyTorch front-end of the source registry (cnncalc.sources): a model reference with the user's options."""
+    conventions = request.conventions("chw")
+    return analyze_reference(source, list(request.inputs) if request.inputs else None, dict(request.kwargs),
+                             conventions, request.depth, batch=request.batch, dtype=request.dtype,
+                             partial=request.partial)
 
 
 def analyze_reference(ref: str, inputs: list[str] | None, kwargs: dict[str, Any], conventions: Conventions,

@@ -24,6 +24,7 @@ from ...kinds.base import Computed, Counting, Layer
 from ...receptive import ReceptiveField
 from ...shape import Shape
 from .counter import macs_of
+from .functional import through_functional
 from .mapping import Mapped, NotMapped, Unsqueezed, follow, image, lookup, plain
 
 UNKNOWN = ReceptiveField("unknown", note="not tracked through this operation")
@@ -33,8 +34,41 @@ class ModelMismatchError(CnnCalcError):
     """The core's formulas disagree with what PyTorch measured for a module (a bug to report)."""
 
 
+@dataclass(eq=False, kw_only=True)
+class Work:
+    """Operators counted at dispatch level: MACs and calls per operator name, element-wise output elements."""
+
+    op_macs: dict[str, int] = field(default_factory=dict)
+    op_calls: dict[str, int] = field(default_factory=dict)
+    elementwise: int = 0
+    produced: int = 0
+    last_output: Tensor | None = None
+
+    def add(self, name: str, macs: int) -> None:
+        if macs:
+            self.op_macs[name] = self.op_macs.get(name, 0) + macs
+
+    def produce(self, name: str, out: Tensor, macs: int) -> None:
+        self.op_calls[name] = self.op_calls.get(name, 0) + 1
+        self.produced += int(out.numel())
+        self.last_output = out
+        if not macs:
+            self.elementwise += int(out.numel())
+
+    @property
+    def counted_macs(self) -> int:
+        return sum(self.op_macs.values())
+
+
+@dataclass(eq=False, kw_only=True)
+class Segment(Work):
+    """A container's own work between two child calls: ``after`` children had been called when it began."""
+
+    after: int = 0
+
+
 @dataclass(eq=False)
-class Call:
+class Call(Work):
     """One call of one module: its tensors, the core's numbers if mapped, and the work charged to it."""
 
     module: nn.Module
@@ -45,12 +79,8 @@ class Call:
     inputs: list[Tensor] = field(default_factory=list)
     outputs: list[Tensor] = field(default_factory=list)
     children: list[Call] = field(default_factory=list)
-    #: counted by the dispatch mode: MACs and calls per operator name, element-wise output elements
-    op_macs: dict[str, int] = field(default_factory=dict)
-    op_calls: dict[str, int] = field(default_factory=dict)
-    elementwise: int = 0
-    produced: int = 0
-    last_output: Tensor | None = None
+    #: a container's own work, split where its children were called (execution order)
+    segments: list[Segment] = field(default_factory=list)
     layer: Layer | None = None
     computed: Computed | None = None
     shapes: tuple[Shape, ...] = ()
@@ -62,10 +92,6 @@ class Call:
     view: Any = None
     #: the input had no batch axis (Conv2d on (C, H, W), an Embedding of positions (T,))
     unbatched: bool = False
-
-    @property
-    def counted_macs(self) -> int:
-        return sum(self.op_macs.values())
 
     @property
     def name(self) -> str:
@@ -232,8 +258,8 @@ class Tracer:
             return
         macs = macs_of(func, args, kwargs, out)
         name = str(func.overloadpacket.__name__)
-        if macs:
-            call.op_macs[name] = call.op_macs.get(name, 0) + macs
+        work = call if call.atomic else _segment(call)
+        work.add(name, macs)
         if call.computed is not None:
             return
         first = out if isinstance(out, Tensor) else next((t for t in tree_leaves(out) if isinstance(t, Tensor)), None)
@@ -241,13 +267,8 @@ class Tracer:
             return
         self._carry(func, args, first)
         self._carry_layout(func, args, first)
-        if func.is_view:
-            return
-        call.op_calls[name] = call.op_calls.get(name, 0) + 1
-        call.produced += int(first.numel())
-        call.last_output = first
-        if not macs:
-            call.elementwise += int(first.numel())
+        if not func.is_view:
+            work.produce(name, first, macs)
 
     def _carry(self, func: Any, args: tuple[Any, ...], out: Tensor) -> None:
         known = [self.field_of(t) for t in args if isinstance(t, Tensor) and id(t) in self.fields]
@@ -257,6 +278,10 @@ class Tracer:
         if not known:
             return
         rf = ReceptiveField.widest(known)
+        spatial = through_functional(func, args, out, rf)
+        if spatial is not None:
+            self.set_field(out, spatial)
+            return
         keeps = self._pointwise.get(func)
         if keeps is None:
             keeps = torch.Tag.pointwise in func.tags or func.overloadpacket is torch.ops.aten.cat
@@ -275,6 +300,13 @@ class Tracer:
                 if entry is not None and entry[0] is a:
                     self.images[id(out)] = (out, entry[1])
                     return
+
+
+def _segment(call: Call) -> Segment:
+    """The container's open segment of own work (a new one once a child has been called since)."""
+    if not call.segments or call.segments[-1].after != len(call.children):
+        call.segments.append(Segment(after=len(call.children)))
+    return call.segments[-1]
 
 
 def _pick(mapped: Mapped, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Tensor]:

@@ -19,8 +19,8 @@ drop 'pool2' (maxpool f=2, s=2): 'conv' then sees (6, 6, 3)
 from __future__ import annotations
 
 import dataclasses
+from collections import deque
 
-from ..analysis import Result, _analyze
 from ..conventions import Conventions
 from ..errors import CnnCalcError, MergeError, ShapeError
 from ..kinds import Layer
@@ -30,7 +30,13 @@ from ..kinds.merge import Add, Multiply
 from ..kinds.pool import AvgPool, MaxPool
 from ..network import Network, Node
 from ..shape import Shape
+from .network import analyze_network as _analyze
+from .result import Result
 
+#: the most upstream layers tried as a downsampling fix (each try re-analyses the network)
+MAX_TRIES = 16
+#: and at most this many layers re-analysed in all (a long network gets fewer tries)
+MAX_WORK = 20_000
 #: layers that set the channel count of their output
 _PRODUCERS = (Conv, ConvTranspose, SeparableConv, Dense)
 
@@ -79,13 +85,15 @@ def _fits(network: Network, target: str) -> Shape | None:
 def _ancestors(network: Network, node: Node) -> list[Node]:
     """Upstream nodes, nearest first (breadth-first)."""
     seen: list[Node] = []
-    frontier = list(node.inputs)
+    names: set[str] = set()
+    frontier = deque(node.inputs)
     while frontier:
-        name = frontier.pop(0)
-        n = network[name]
-        if n not in seen:
+        name = frontier.popleft()
+        if name not in names:  # by name, in a set: linear in the graph's size
+            names.add(name)
+            n = network[name]
             seen.append(n)
-            frontier += list(n.inputs)
+            frontier.extend(n.inputs)
     return seen
 
 
@@ -114,8 +122,13 @@ def _describe(layer: MaxPool | AvgPool) -> str:
 def _downsampling_fixes(network: Network, node: Node) -> list[str]:
     """Drop an upstream pooling layer, or set an upstream conv's stride to 1, when that makes the kernel fit."""
     fixes: list[str] = []
+    tried = 0
     for up in _ancestors(network, node):
         layer = up.layer
+        if isinstance(layer, (MaxPool, AvgPool, Conv, DepthwiseConv, SeparableConv)):
+            tried += 1
+            if tried > min(MAX_TRIES, MAX_WORK // max(len(network), 1)):  # each try re-analyses the network
+                break
         if isinstance(layer, (MaxPool, AvgPool)) and len(up.inputs) == 1:
             seen = _fits(_without(network, up), node.name)
             if seen is not None:
@@ -144,11 +157,15 @@ def _merge_fixes(network: Network, node: Node) -> list[str]:
         return []
     ins = [shapes[i] for i in node.inputs]
     fixes: list[str] = []
+    budget = min(MAX_TRIES, MAX_WORK // max(len(network), 1))  # re-analyses allowed
     # The shortcut is usually the last input (add <- branch, shortcut): match it first, then the others.
     for target_name, target in reversed(list(zip(node.inputs, ins))):
         for name, shape in zip(node.inputs, ins):
             if shape.dims[:-1] != target.dims[:-1] or shape.channels == target.channels:
                 continue
+            if budget <= 0:
+                return fixes
+            budget -= 1
             prod = _producer(network, name)
             if prod is None:
                 continue
