@@ -224,7 +224,7 @@ def test_budgets(capsys: pytest.CaptureFixture[str], article_file: str, flags: l
         (["ARTICLE", "--batch", "two"], "argument -b/--batch: invalid int value: 'two'"),
         (["ARTICLE", "--dtype", "float13"], "unknown dtype 'float13'"),
         (["ARTICLE", "--format", "pdf"], "argument -f/--format: invalid choice: 'pdf'"),
-        (["ARTICLE", "--input", "1x3x32x32"], "--input applies to PyTorch model references only"),
+        (["ARTICLE", "--input", "1x3x32x32"], "--input applies to framework models only (PyTorch, ONNX, Keras)"),
         (["torchvision:resnet18", "--kwargs", "{num_classes: 10}"], "--kwargs is not valid JSON"),
         (["torchvision:resnet18", "--kwargs", "[10]"], "--kwargs must be a JSON object, got list"),
         (["kinds", "conv", "extra"], "`cnncalc kinds` takes at most one kind, got conv extra"),

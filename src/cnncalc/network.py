@@ -39,6 +39,8 @@ class Node:
     layer: Layer
     inputs: tuple[str, ...] = ()
     source: Source | None = None
+    #: the block instances the node was written in, outermost first (e.g. ("stage1.0",)); () at top level
+    blocks: tuple[str, ...] = ()
 
 
 #: what chain() accepts: a layer (named after its kind), or (name, layer), or (name, layer, inputs)

@@ -50,12 +50,13 @@ def flops_of(macs: Quantity, conv: Conventions, bias: Quantity | None = None,
 
 
 def _core_params(call: LayerCall, c: Computed, element: int) -> Params:
-    """The core's own parameter formulas; a frozen layer's parameters are non-trainable."""
+    """The core's own parameter formulas; a frozen layer's parameters are non-trainable. State is in the dtype,
+    except what a framework keeps as int64 (8 bytes: PyTorch's num_batches_tracked)."""
     trainable, frozen = c.trainable, c.non_trainable
     if not call.layer.trainable and trainable.value:
         frozen, trainable = (trainable + frozen if frozen.value else trainable), Quantity(ZERO)
-    return Params(trainable, frozen, c.state, trainable.value * element, frozen.value * element,
-                  c.state.value * element)
+    state_bytes = (c.state.value - c.state_int64) * element + c.state_int64 * 8
+    return Params(trainable, frozen, c.state, trainable.value * element, frozen.value * element, state_bytes)
 
 
 def row_of(call: LayerCall, conv: Conventions) -> Row:

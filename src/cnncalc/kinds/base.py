@@ -49,6 +49,35 @@ class Computed:
     rf: RFRule = "identity"
     notes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    #: elements of ``state`` a framework keeps as int64 whatever the dtype (PyTorch's num_batches_tracked)
+    state_int64: int = 0
+
+
+@dataclass(frozen=True)
+class MemoryRule:
+    """What a layer allocates and keeps for backward: the core's memory rule of a kind (see docs/memory.md).
+
+    - ``allocates``: "new" (its output is a new tensor) or "view" (a view or the identity: no bytes);
+      ``in_training``: the same in training when it differs (dropout: a view at inference, new in training);
+    - ``saves_inputs`` / ``saves_output``: the tensors autograd keeps (shared storages counted once);
+    - ``extra``: elements per sample kept besides them (a mask, indices), ``extra_width`` bytes each
+      (0: the activation dtype); ``fixed``: float32 elements kept whatever the batch (BatchNorm's mean/invstd);
+    - ``lower``: autocast runs it in bf16/fp16 (convolutions, matmuls), ``fp32``: autocast runs it in float32;
+    - ``workspace``: a kernel workspace of this many times its output's bytes while it runs (cuDNN);
+    - ``why``: the rule in words, for --explain.
+    """
+
+    allocates: str = "new"
+    saves_inputs: tuple[int, ...] = ()
+    saves_output: bool = False
+    extra: Quantity = field(default_factory=lambda: Quantity(ZERO))
+    extra_width: int = 0
+    fixed: Quantity = field(default_factory=lambda: Quantity(ZERO))
+    in_training: str | None = None
+    lower: bool = False
+    fp32: bool = False
+    workspace: int = 0
+    why: str = ""
 
 
 def q(expr: Expr | int) -> Quantity:
@@ -73,8 +102,20 @@ class Layer:
 
     trainable: bool = field(default=True, kw_only=True)
 
+    #: what autograd keeps for backward by default: "input" (the first input), "inputs", "output", "none"
+    saves: ClassVar[str] = "input"
+    #: "new" or "view" (reshapes, the identity): see MemoryRule
+    allocates: ClassVar[str] = "new"
+
     def compute(self, inputs: tuple[Shape, ...], counting: Counting) -> Computed:
         raise NotImplementedError
+
+    def memory_rule(self, inputs: tuple[Shape, ...], computed: Computed) -> MemoryRule:
+        """What this layer allocates and saves for backward (kinds override it for masks, indices, statistics)."""
+        which = {"input": (0,), "inputs": tuple(range(len(inputs))), "output": (), "none": ()}[self.saves]
+        return MemoryRule(allocates=self.allocates, saves_inputs=which if inputs else (),
+                          saves_output=self.saves == "output", why=f"saves its {self.saves}" if
+                          self.saves != "none" else "saves nothing for backward")
 
     @property
     def label(self) -> str:
@@ -113,6 +154,7 @@ def register(*names: str, **preset: Any) -> Callable[[L], L]:
     """
 
     def add(cls: L) -> L:
+        _check_after_init(cls)
         for name in names:
             if name in KINDS:
                 raise RuntimeError(f"layer kind {name!r} is registered twice")
@@ -121,6 +163,43 @@ def register(*names: str, **preset: Any) -> Callable[[L], L]:
         return cls
 
     return add
+
+
+def _check_after_init(cls: type[Layer]) -> None:
+    """Wrap a kind's __init__ so that every kind, however built (text, JSON, Python), refuses a flag that is
+    not a bool (``trainable="no"``) and an integer past the documented bound (cnncalc.limits)."""
+    if "_checked_init" in cls.__dict__:
+        return
+    original = cls.__init__
+
+    def init(self: Layer, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        check_fields(self)
+
+    init.__doc__ = original.__doc__
+    cls.__init__ = init  # type: ignore[method-assign]
+    cls._checked_init = True  # type: ignore[attr-defined]
+
+
+def check_fields(layer: Layer) -> None:
+    """Flags are True/False (None where the field allows it); integers anywhere in an argument ≤ 10**18."""
+    from ..limits import MAX_SIZE, MAX_SIZE_TEXT, short_int
+
+    for f in fields(layer):
+        value = getattr(layer, f.name)
+        if f.type in ("bool", "bool | None") and not (
+            isinstance(value, bool) or (value is None and f.type == "bool | None")
+        ):
+            raise ArgumentError(f"{f.name} must be true or false, got {value!r}",
+                                hint=f"write {f.name}=true or {f.name}=false")
+        stack = [value]
+        while stack:
+            v = stack.pop()
+            if isinstance(v, (tuple, list)):
+                stack.extend(v)
+            elif isinstance(v, int) and not isinstance(v, bool) and abs(v) > MAX_SIZE:
+                raise ArgumentError(f"{f.name} is out of range: {short_int(v)} > {MAX_SIZE_TEXT}",
+                                    hint=f"sizes and counts are at most {MAX_SIZE_TEXT}")
 
 
 def suggest(word: str, choices: list[str] | tuple[str, ...]) -> str | None:

@@ -16,6 +16,17 @@ def _flag(name: str, value: object) -> None:
         raise ArgumentError(f"{name} must be true or false, got {value!r}")
 
 
+def largest_divisor(n: int, most: int, tries: int = 1000) -> int:
+    """The largest divisor of n that is at most ``most``, looking at no more than ``tries`` candidates
+    below min(n, most) (then 1): bounded work whatever the numbers.
+
+    >>> largest_divisor(48, 10), largest_divisor(3, 100000000), largest_divisor(7, 5)
+    (8, 3, 1)
+    """
+    top = min(n, most)
+    return next((g for g in range(top, max(top - tries, 1), -1) if n % g == 0), 1)
+
+
 @register("batchnorm", "bn", "batch_norm")
 @dataclass(frozen=True)
 class BatchNorm(Layer):
@@ -46,7 +57,7 @@ class BatchNorm(Layer):
             return Computed(output=x, trainable=learnt, non_trainable=q(stats),
                             elementwise_flops=q(Num(2) * Var("n", x.size)),
                             notes=("moving mean and variance counted as non-trainable parameters (Keras)",))
-        return Computed(output=x, trainable=learnt, state=q(stats + 1),
+        return Computed(output=x, trainable=learnt, state=q(stats + 1), state_int64=1,
                         elementwise_flops=q(Num(2) * Var("n", x.size)),
                         notes=("running mean, running var and num_batches_tracked are buffers (PyTorch)",))
 
@@ -116,7 +127,7 @@ class GroupNorm(Layer):
             raise ShapeError(
                 f"channels must be divisible by groups: {x.channels} mod {self.groups} = {x.channels % self.groups}",
                 hint="choose groups that divide the channel count",
-                fixes=tuple(f"groups={g}" for g in range(self.groups, 0, -1) if x.channels % g == 0)[:1],
+                fixes=(f"groups={largest_divisor(x.channels, self.groups)}",),
             )
         return Computed(output=x, trainable=q(Num(2) * Var("C", x.channels)) if self.affine else q(0),
                         elementwise_flops=q(Num(5) * Var("n", x.size)))
@@ -143,6 +154,7 @@ class InstanceNorm(Layer):
             output=x,
             trainable=q(Num(2) * c) if self.affine else q(0),
             state=q(Num(2) * c + 1) if self.track_running_stats else q(0),
+            state_int64=1 if self.track_running_stats else 0,
             elementwise_flops=q(Num(5) * Var("n", x.size)),
         )
 

@@ -48,7 +48,20 @@ class Input(Layer):
         return Shape(dims, len(dims) - 1 if self.spatial is None else self.spatial)
 
     def compute(self, inputs: tuple[Shape, ...], counting: Counting) -> Computed:
-        return Computed(output=self.tensor(), rf=RFStep((1,), (1,), (0,)))
+        return Computed(output=self.tensor(), rf=RFStep((1,), (1,), (0,)), warnings=self._channels_first())
+
+    def _channels_first(self) -> tuple[str, ...]:
+        """A channels-last input whose first axis is tiny and whose other axes are large reads like (C, H, W):
+        3x224x224 is far likelier an image written channels-first than 3 rows of 224 channels."""
+        dims = self.shape
+        if self.layout != "hwc" or len(dims) < 3 or (self.spatial is not None and self.spatial != len(dims) - 1):
+            return ()
+        if dims[0] <= 4 and all(d >= 8 for d in dims[1:]):
+            shown = "x".join(map(str, dims))
+            return (f"input {shown} is read as (H, W, C) = {dims}: {dims[-1]} channels, {dims[0]} row(s); if it "
+                    f"is channels-first (C, H, W), write `input {shown} layout=chw` (or --layout chw for display "
+                    "only)",)
+        return ()
 
 
 @register("flatten")

@@ -14,13 +14,16 @@ from ..kinds import KINDS, Layer, build
 from ..kinds.activation import ACTIVATION_ALIASES, ACTIVATIONS
 from ..kinds.base import KindEntry, argument_names, suggest
 from ..kinds.structural import Input
+from ..limits import MAX_LAYERS
 from ..network import Network, Node, Source
 from .lexer import MAX_INT, Token, error
 from .syntax import KEYWORDS, Arg, BlockDef, Program, Stmt, Value
 
 #: guards against runaway repetition in hostile input
 MAX_REPEAT = 10_000
-MAX_NODES = 100_000
+MAX_NODES = MAX_LAYERS
+#: blocks using blocks: deeper is refused rather than recursing without bound
+MAX_BLOCK_DEPTH = 50
 
 
 @dataclass
@@ -72,6 +75,8 @@ class Builder:
         self.taken: set[str] = set()
         self.counts: dict[str, int] = {}
         self.stack: list[str] = []
+        #: the block instances being expanded, outermost first (recorded on each node, for --depth)
+        self.instances: list[str] = []
         self.text = ""  # the source line being expanded, for carets
         self.context = ""
         self.root = Scope("", {}, {}, None)
@@ -259,7 +264,7 @@ class Builder:
         if len(self.nodes) >= MAX_NODES:
             raise self.fail(f"the network grows past {MAX_NODES} layers", tok, "lower the repetition counts")
         self.check_arity(layer, inputs, stmt)
-        self.nodes.append(Node(name, layer, inputs, Source(self.file, tok.line, tok.column)))
+        self.nodes.append(Node(name, layer, inputs, Source(self.file, tok.line, tok.column), tuple(self.instances)))
         self.taken.add(name)
         self.root.names[name] = name
         return name
@@ -392,6 +397,12 @@ class Builder:
     ) -> str | None:
         if block.name.text in self.stack:
             raise self.fail(f"block '{block.name.text}' uses itself", stmt.kind, "a block cannot repeat itself")
+        if len(self.stack) >= MAX_BLOCK_DEPTH:
+            raise self.fail(
+                f"blocks nested more than {MAX_BLOCK_DEPTH} deep (block '{block.name.text}')",
+                stmt.kind,
+                "a block may use other blocks, up to that depth",
+            )
         params = self.bind(block, stmt, scope.env, first)
         in_names = [t.text for t in block.inputs] or ["in"]
         if len(feed) != len(in_names):
@@ -405,8 +416,10 @@ class Builder:
         saved = self.context
         self.context = f" (in block '{block.name.text}' used at line {stmt.at.line}:{stmt.at.column})" + saved
         self.stack.append(block.name.text)
+        self.instances.append(prefix[:-1])
         for body in block.body:
             self.statement(body, child)
+        self.instances.pop()
         self.stack.pop()
         self.context = saved
         return child.last

@@ -148,7 +148,7 @@ class RowMaker:
         at = len(self.rows)
         own = self.owners[id(call.module)] if call.number == 1 else Owned()
         pending = own if (own.params or own.buffers) else None
-        segments = list(call.segments)
+        segments = [s for s in call.segments if s.op_calls or s.op_macs]  # not views alone (x.flatten(1))
         for index, child in enumerate([*call.children, None]):
             for seg in [s for s in segments if s.after == index]:
                 self.add(self.own_work_call(call, seg, pending or Owned(), depth + 1))
@@ -237,7 +237,8 @@ class RowMaker:
             name = f"{base}#{k}"
         out = work.last_output
         measured = Measured(self.shown(out), Quantity(Var("n", work.produced)), _ops_macs(work), work.elementwise)
-        return LayerCall(name, MeasuredKind("functional"), measured=measured,
+        return LayerCall(name, MeasuredKind("functional"), tuple(self.shown(t) for t in work.consumed[:4]),
+                         measured=measured,
                          element_bytes=out.element_size() if out is not None else None, params=_params(own),
                          receptive_field=self.tracer.field_of(out) if out is not None else UNKNOWN, depth=depth,
                          notes=_ops_note(work), source=type(call.module).__name__,

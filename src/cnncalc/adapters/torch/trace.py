@@ -43,6 +43,16 @@ class Work:
     elementwise: int = 0
     produced: int = 0
     last_output: Tensor | None = None
+    #: tensors read that this work did not make (its inputs, in the order first read), and the ids it made
+    consumed: list[Tensor] = field(default_factory=list)
+    made: set[int] = field(default_factory=set)
+
+    def read(self, args: tuple[Any, ...], out: Any) -> None:
+        """Note the tensors an operator read that this work did not make, and the ones it made."""
+        for t in tree_leaves(args):
+            if isinstance(t, Tensor) and id(t) not in self.made and all(t is not i for i in self.consumed):
+                self.consumed.append(t)
+        self.made.update(id(t) for t in tree_leaves(out) if isinstance(t, Tensor))
 
     def add(self, name: str, macs: int) -> None:
         if macs:
@@ -260,6 +270,8 @@ class Tracer:
         name = str(func.overloadpacket.__name__)
         work = call if call.atomic else _segment(call)
         work.add(name, macs)
+        if not call.atomic:
+            work.read(args, out)
         if call.computed is not None:
             return
         first = out if isinstance(out, Tensor) else next((t for t in tree_leaves(out) if isinstance(t, Tensor)), None)

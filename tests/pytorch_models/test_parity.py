@@ -1,0 +1,116 @@
+"""One road: the text format and from_torch give the same rows and totals for the same network.
+
+Each network is written twice, in the text format and in PyTorch, with the same layer names. Rows are matched
+by name; every number (shapes, activations, parameters, state, MACs, FLOPs, receptive field, bytes) and the
+formulas of modelled rows must be identical, and so must the totals. The only difference allowed is the kind
+column of a PyTorch container's own work (a `functional` row, measured) where the text format has a core merge.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import pytest
+
+torch = pytest.importorskip("torch")
+from torch import nn  # noqa: E402
+from torchvision.models.resnet import BasicBlock  # noqa: E402
+
+import cnncalc as cc  # noqa: E402
+
+BATCH = 2
+
+ARTICLE_TEXT = """\
+network article
+input: input 3x32x32 layout=chw
+CONV1: conv 8 f=5
+POOL1: maxpool f=2 s=2
+CONV2: conv 16 f=5
+POOL2: maxpool f=2 s=2
+flat: flatten
+FC3: dense 120
+FC4: dense 84
+FC5: dense 10
+softmax: softmax
+"""
+
+BASIC_TEXT = """\
+network basic
+input: input 64x56x56 layout=chw
+conv1: conv 64 f=3 p=1 bias=false
+bn1: batchnorm
+relu: relu
+conv2: conv 64 f=3 p=1 bias=false
+bn2: batchnorm
+add: add <- bn2, input
+"relu#2": relu
+"""
+
+SEPARABLE_TEXT = """\
+network separable
+input: input 32x28x28 layout=chw
+dw: conv 32 f=3 p=1 groups=32 bias=false
+dw_bn: batchnorm
+dw_relu: relu6
+pw: conv 64 f=1 bias=false
+pw_bn: batchnorm
+pw_relu: relu6
+"""
+
+
+def article_torch() -> nn.Module:
+    return nn.Sequential(OrderedDict([
+        ("CONV1", nn.Conv2d(3, 8, 5)), ("POOL1", nn.MaxPool2d(2)), ("CONV2", nn.Conv2d(8, 16, 5)),
+        ("POOL2", nn.MaxPool2d(2)), ("flat", nn.Flatten()), ("FC3", nn.Linear(400, 120)),
+        ("FC4", nn.Linear(120, 84)), ("FC5", nn.Linear(84, 10)), ("softmax", nn.Softmax(dim=1)),
+    ]))
+
+
+def separable_torch() -> nn.Module:
+    return nn.Sequential(OrderedDict([
+        ("dw", nn.Conv2d(32, 32, 3, padding=1, groups=32, bias=False)), ("dw_bn", nn.BatchNorm2d(32)),
+        ("dw_relu", nn.ReLU6()), ("pw", nn.Conv2d(32, 64, 1, bias=False)), ("pw_bn", nn.BatchNorm2d(64)),
+        ("pw_relu", nn.ReLU6()),
+    ]))
+
+
+CASES = {
+    "article": (ARTICLE_TEXT, article_torch, (BATCH, 3, 32, 32)),
+    "basic": (BASIC_TEXT, lambda: BasicBlock(64, 64), (BATCH, 64, 56, 56)),
+    "separable": (SEPARABLE_TEXT, separable_torch, (BATCH, 32, 28, 28)),
+}
+
+
+def _numbers(row: cc.Row) -> dict[str, object]:
+    return {
+        "output": row.output_shape.ordered("chw"), "inputs": [s.ordered("chw") for s in row.input_shapes],
+        "activations": row.activations.value, "trainable": row.trainable.value,
+        "non_trainable": row.non_trainable.value, "state": row.state.value, "macs": row.macs.value,
+        "flops": row.flops.value, "rf": row.receptive_field.as_dict(), "param_bytes": row.param_bytes,
+        "state_bytes": row.state_bytes, "trainable_bytes": row.trainable_bytes,
+        "activation_bytes": row.activation_bytes,
+    }
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("extra_flops", [False, True])
+def test_text_and_torch_give_the_same_rows_and_totals(case: str, extra_flops: bool) -> None:
+    text, build, size = CASES[case]
+    conventions = cc.Conventions(layout="chw", count_bias_flops=extra_flops)
+    from_text = cc.analyze(cc.parse(text), conventions.but(batch=BATCH))
+    from_torch = cc.from_torch(build().eval(), input_size=size, conventions=conventions)
+    assert [r.name for r in from_torch.rows] == [r.name for r in from_text.rows]
+    for mine, theirs in zip(from_text.rows, from_torch.rows):
+        assert _numbers(mine) == _numbers(theirs), mine.name
+        if theirs.unmodelled is None:  # modelled on both roads: the same kind and the same formulas
+            assert (mine.kind, mine.trainable.explain(), mine.macs.explain(), mine.flops.explain()) == (
+                theirs.kind, theirs.trainable.explain(), theirs.macs.explain(), theirs.flops.explain()), mine.name
+        else:
+            assert theirs.kind == "functional" and mine.kind == "add", mine.name
+    assert from_text.totals == from_torch.totals
+
+
+def test_bias_flops_keep_their_formula_on_the_torch_road() -> None:
+    r = cc.from_torch(nn.Sequential(nn.Conv2d(3, 8, 5)), input_size=(1, 3, 32, 32),
+                      conventions=cc.Conventions(layout="chw", count_bias_flops=True))
+    assert r["0"].flops.explain() == "2·MACs + (Ho·Wo·k) = 2·470400 + (28·28·8) = 947072"
