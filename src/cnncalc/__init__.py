@@ -23,7 +23,6 @@ from typing import Any
 
 from . import layers, textformat
 from .analysis import Result, Row, Totals, analyze
-from .check import check
 from .conventions import Conventions
 from .errors import (
     ArgumentError,
@@ -45,11 +44,20 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name: str) -> Any:
-    """``cnncalc.from_torch`` imports the PyTorch adapter (and torch) only when first used."""
+    """Parts imported only when first used: ``check`` (the table checker), ``from_torch`` (the PyTorch adapter,
+    and torch), ``from_onnx`` and ``from_keras``."""
+    if name == "check":
+        from .check import check
+
+        return check
     if name == "from_torch":
         from .adapters.torch import from_torch
 
         return from_torch
+    if name in ("from_onnx", "from_keras"):
+        import importlib
+
+        return getattr(importlib.import_module(f".adapters.{name[5:]}", __name__), name)
     raise AttributeError(f"module 'cnncalc' has no attribute {name!r}")
 
 __all__ = [

@@ -8,6 +8,7 @@ column of a PyTorch container's own work (a `functional` row, measured) where th
 
 from __future__ import annotations
 
+import json
 from collections import OrderedDict
 
 import pytest
@@ -114,3 +115,14 @@ def test_bias_flops_keep_their_formula_on_the_torch_road() -> None:
     r = cc.from_torch(nn.Sequential(nn.Conv2d(3, 8, 5)), input_size=(1, 3, 32, 32),
                       conventions=cc.Conventions(layout="chw", count_bias_flops=True))
     assert r["0"].flops.explain() == "2·MACs + (Ho·Wo·k) = 2·470400 + (28·28·8) = 947072"
+
+
+def test_resnet18_json_lists_the_residual_add_where_it_happened(capsys: pytest.CaptureFixture[str]) -> None:
+    from cnncalc.cli import main
+
+    assert main(["torchvision:resnet18", "--format", "json"]) == 0
+    names = [r["name"] for r in json.loads(capsys.readouterr().out)["layers"]]
+    at = names.index("layer1.0.bn2")
+    assert names[at:at + 3] == ["layer1.0.bn2", "layer1.0.add", "layer1.0.relu#2"]
+    at = names.index("layer2.0.downsample.1")  # the add comes after the shortcut's BatchNorm, before relu#2
+    assert names[at + 1:at + 3] == ["layer2.0.add", "layer2.0.relu#2"]

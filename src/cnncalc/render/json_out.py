@@ -24,3 +24,8 @@ def result_dict(result: Result) -> dict[str, Any]:
 
 def render_json(result: Result) -> str:
     return json.dumps(result_dict(result), indent=2, ensure_ascii=False)
+
+
+def render_json_format(result: Result, columns: str | list[str] | None = None) -> str:
+    """The JSON renderer as the registry calls it (its columns are fixed)."""
+    return render_json(result)

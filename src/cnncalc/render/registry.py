@@ -1,23 +1,18 @@
 """Format name → renderer: the one list the CLI (and anyone else) chooses formats from.
 
 Every renderer takes a Result and optional column keys (from the shared catalog in ``columns``) and
-returns text without a trailing newline. ``json`` and ``article`` have fixed contents and ignore columns.
+returns text without a trailing newline. ``json``, ``article``, ``html`` (the self-contained report) and ``svg``
+(the diagram) have fixed contents and ignore columns.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import Protocol
 
 from ..analysis import Result
 from ..errors import ArgumentError
 from ..kinds.base import suggest
-from .article import render_article
-from .csv_out import render_csv
-from .html import render_html
-from .json_out import render_json
-from .latex import render_latex
-from .markdown import render_markdown
-from .text import render_text
 
 
 class Renderer(Protocol):
@@ -26,32 +21,31 @@ class Renderer(Protocol):
     def __call__(self, result: Result, columns: str | list[str] | None = None) -> str: ...
 
 
-def _json(result: Result, columns: str | list[str] | None = None) -> str:
-    return render_json(result)
-
-
-RENDERERS: dict[str, Renderer] = {
-    "table": render_text,
-    "markdown": render_markdown,
-    "csv": render_csv,
-    "json": _json,
-    "latex": render_latex,
-    "html": render_html,
-    "article": render_article,
+#: format → (module under cnncalc.render, function): each imported only when its format is asked for
+RENDERERS: dict[str, tuple[str, str]] = {
+    "table": ("text", "render_text"),
+    "markdown": ("markdown", "render_markdown"),
+    "csv": ("csv_out", "render_csv"),
+    "json": ("json_out", "render_json_format"),
+    "latex": ("latex", "render_latex"),
+    "html": ("report", "render_report"),
+    "article": ("article", "render_article"),
+    "svg": ("diagram", "render_svg_format"),
 }
 
 #: formats whose columns are fixed (``--columns`` does not apply)
-FIXED_COLUMNS = frozenset({"json", "article"})
+FIXED_COLUMNS = frozenset({"json", "article", "html", "svg"})
 
 
 def renderer(name: str) -> Renderer:
     """The renderer for a format name; an unknown name is an error with a suggestion."""
-    try:
-        return RENDERERS[name]
-    except KeyError:
+    if name not in RENDERERS:
         guess = suggest(name, list(RENDERERS))
         hint = f"did you mean '{guess}'?" if guess else "formats: " + ", ".join(RENDERERS)
-        raise ArgumentError(f"unknown format '{name}'", hint=hint) from None
+        raise ArgumentError(f"unknown format '{name}'", hint=hint)
+    module, function = RENDERERS[name]
+    found: Renderer = getattr(importlib.import_module(f"{__package__}.{module}"), function)
+    return found
 
 
 def render(result: Result, fmt: str = "table", columns: str | list[str] | None = None) -> str:
