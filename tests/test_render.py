@@ -27,7 +27,7 @@ from cnncalc.render.registry import RENDERERS, render, renderer
 
 GOLDEN = Path(__file__).parent / "golden"
 REGEN = os.environ.get("CNNCALC_REGEN_GOLDEN") == "1"
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "cnn-parameters-article.txt"
+SEED = Path(__file__).resolve().parent / "data" / "cnn-parameters-article.txt"
 EXTENSIONS = {
     "table": "txt",
     "markdown": "md",
@@ -36,6 +36,7 @@ EXTENSIONS = {
     "latex": "tex",
     "html": "html",
     "article": "tsv",
+    "svg": "svg",
 }
 
 

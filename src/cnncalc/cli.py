@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import os
 import sys
 import traceback
@@ -21,6 +22,7 @@ from .budget import Budget, memory_of
 from .console import OutputError, tolerate_encoding, write
 from .errors import CnnCalcError, UnknownLayerError
 from .kinds.describe import kind_arguments, kinds_listing
+from .memory_cli import attach, memory_lines, memory_table, peak_of
 from .render.escape import printable_block
 from .render.registry import FIXED_COLUMNS, RENDERERS, render
 from .render.text import render_text, terminal_width, totals_lines
@@ -44,6 +46,7 @@ other commands:
   cnncalc kinds [KIND] list the layer kinds and their aliases, or one kind's arguments
   cnncalc check ...    verify a claimed table against cnncalc's numbers (cnncalc check --help)
   cnncalc solve ...    solve for an unknown hyper-parameter (cnncalc solve --help)
+  cnncalc serve [NET]  a local page: edit a network, see it update as you type (cnncalc serve --help)
 
 exit status: 0 ok · 1 budget exceeded or check failed · 2 user error (bad file, option or network)
 """
@@ -63,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``cnncalc FILE``."""
     p = _Parser(
         prog="cnncalc",
-        usage="cnncalc FILE [options]\n       cnncalc {zoo,kinds,check,solve} ...",
+        usage="cnncalc FILE [options]\n       cnncalc {zoo,kinds,check,solve,serve} ...",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=EXAMPLES,
         description="Shapes, parameters, MACs/FLOPs, receptive field and memory of a neural network, "
@@ -96,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_convention_options(p)
     _add_budget_and_reference_options(p)
+    from .memory_cli import add_memory_options
+
+    add_memory_options(p)
     p.add_argument(
         "--color",
         choices=("auto", "always", "never"),
@@ -221,7 +227,7 @@ def _dispatch(args: list[str]) -> int:
         return _zoo(args[1:])
     if command == "kinds":
         return _kinds(args[1:])
-    if command in ("check", "solve"):
+    if command in ("check", "solve", "serve"):
         tool = lazy(f"cnncalc.{command}.cli", f"`cnncalc {command}`", "main")
         return int(tool.main(args[1:]))
     return run(build_parser().parse_args(args))
@@ -232,9 +238,12 @@ def run(opts: argparse.Namespace) -> int:
     budget = Budget.parse(opts.max_params, opts.max_macs, opts.max_memory)
     if opts.columns and opts.format in FIXED_COLUMNS and opts.explain is None:
         _write(sys.stderr, f"cnncalc: note: --columns does not apply to --format {opts.format}\n")
-    result = analyze_source(opts)
+    result = _with_memory(analyze_source(opts), opts)
     if opts.explain is not None:
         text = explain(result, None if opts.explain == _ALL_LAYERS else opts.explain)
+        text += _saved_formulas(result, opts)
+    elif opts.memory:
+        text = memory_table(result)
     else:
         columns = None if opts.format in FIXED_COLUMNS else opts.columns
         width = terminal_width(sys.stdout) if opts.format == "table" else None
@@ -242,13 +251,33 @@ def run(opts: argparse.Namespace) -> int:
         if opts.format == "table" and _use_colour(opts.color, sys.stdout):
             text = colourise(text)
     _write(sys.stdout, text + "\n")
-    return _report_budget(budget, result)
+    if opts.train or opts.max_batch or opts.shard:
+        _write(sys.stderr, "\n".join(memory_lines(result, opts)) + "\n")
+    return _report_budget(budget, result, opts.train)
 
 
-def _report_budget(budget: Budget, result: Result) -> int:
+def _with_memory(result: Result, opts: argparse.Namespace) -> Result:
+    """The memory options applied (cnncalc.memory_cli); --max-batch re-analyses at the next batch."""
+    def again(batch: int) -> Result:
+        return sources.analyze_source(opts.source, dataclasses.replace(request_from(opts), batch=batch))
+
+    return attach(result, opts, again)
+
+
+def _saved_formulas(result: Result, opts: argparse.Namespace) -> str:
+    """With --train: what each explained layer saves for backward, by its kind's rule."""
+    if not opts.train:
+        return ""
+    from .analysis.memory import saved_rule_lines
+
+    return "\n\n" + saved_rule_lines(result, None if opts.explain == _ALL_LAYERS else opts.explain)
+
+
+def _report_budget(budget: Budget, result: Result, training: bool = False) -> int:
     if budget.empty:
         return 0
-    violations = budget.check(result.totals)
+    peak = peak_of(result, training)
+    violations = budget.check(result.totals, peak)
     for v in violations:
         _write(sys.stderr, f"cnncalc: budget exceeded: {v.describe()}\n")
     if not violations:
@@ -256,7 +285,7 @@ def _report_budget(budget: Budget, result: Result) -> int:
         seen = [
             f"params {t.params:,}" if budget.params is not None else "",
             f"MACs {t.macs:,}" if budget.macs is not None else "",
-            f"memory {memory_of(t):,} B" if budget.memory is not None else "",
+            f"memory {memory_of(t, peak):,} B" if budget.memory is not None else "",
         ]
         _write(sys.stderr, "cnncalc: within budget: " + ", ".join(s for s in seen if s) + "\n")
     return 1 if violations else 0

@@ -380,3 +380,112 @@ def test_a_failure_names_the_innermost_module() -> None:
     outer = nn.Sequential(nn.Identity(), Inner())
     with pytest.raises(UnsupportedError, match=r"module '1\.e' \(Embedding\): the forward fails on the meta device"):
         from_torch(outer, input_size=(1, 5))  # float ids: Embedding refuses them
+
+
+# --- what torchinfo's own test suite found (issue: hostile input, item 7) ---
+
+def test_torchscript_is_refused_with_the_reason() -> None:
+    scripted = torch.jit.script(nn.Linear(4, 2))
+    with pytest.raises(UnsupportedError, match=r"is a TorchScript module: its compiled forward cannot be traced"):
+        from_torch(scripted, input_size=(1, 4))
+
+
+def test_lazy_modules_are_refused_with_what_to_do() -> None:
+    with pytest.raises(UnsupportedError, match=r"module '0' \(LazyLinear\) is a lazy module whose parameters "
+                                                  r"are not created yet"):
+        from_torch(nn.Sequential(nn.LazyLinear(3)), input_size=(1, 4))
+
+
+class Caching(nn.Module):
+    """Keeps tensors from its forward in plain attributes, a list and a dict (as AnchorGenerator does)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+        self.last: torch.Tensor | None = None
+        self.seen: list[torch.Tensor] = []
+        self.by_shape: dict[tuple[int, ...], torch.Tensor] = {}
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.fc(x)
+        self.last = y
+        self.seen.append(y)
+        self.by_shape[tuple(y.shape)] = y
+        self.made_in_forward = y.sum()
+        return y if self.last is None else y + self.last
+
+
+def test_a_forward_that_caches_tensors_leaves_the_model_as_it_was() -> None:
+    model = Caching()
+    from_torch(model, input_size=(2, 4))
+    assert model.last is None and model.seen == [] and model.by_shape == {}
+    assert not hasattr(model, "made_in_forward")
+    assert model(torch.zeros(2, 4)).shape == (2, 4)  # a real forward still works
+
+
+def test_user_pre_hooks_are_not_called_weight_norm() -> None:
+    model = nn.Sequential(nn.Linear(4, 4))
+    model[0].register_forward_pre_hook(lambda m, args: None)
+    model[0].register_forward_hook(lambda m, args, out: None)
+    r = from_torch(model, input_size=(1, 4))
+    assert r["0"].unmodelled is None and r["0"].kind == "dense"
+
+
+def test_sequence_first_rnn_uses_one_batch_axis_everywhere() -> None:
+    r = from_torch(nn.LSTM(8, 16), input_size=(5, 3, 8))  # (L, N, F): the batch is axis 1
+    assert r.conventions.batch == 3
+    assert r["input"].output_shape.dims == (5, 8) and r["input"].activations.value == 5 * 3 * 8
+    assert r["model"].input_shapes[0].dims == (5, 8) and r["model"].output_shape.dims == (5, 16)
+    first = from_torch(nn.LSTM(8, 16, batch_first=True), input_size=(3, 5, 8))
+    assert first["input"].output_shape.dims == (5, 8) and first.conventions.batch == 3
+    assert first.totals.macs == r.totals.macs
+
+
+def test_no_input_gives_a_parameters_only_table() -> None:
+    holder = nn.Module()
+    holder.layers = nn.ModuleList([nn.Linear(4, 4), nn.Conv2d(3, 8, 3)])
+    r = from_torch(holder)
+    assert r.totals.params == 20 + 224 == sum(p.numel() for p in holder.parameters())
+    assert any("no input given: parameters only (Module has no forward())" in w for w in r.warnings)
+    assert all(row.unmodelled == "no input given, so no forward ran: parameters counted, no shapes"
+               for row in r.rows)
+    needs = from_torch(nn.Sequential(nn.Linear(4, 2)))
+    assert needs.totals.params == 10 and any("forward() needs input" in w for w in needs.warnings)
+
+
+def test_a_forward_without_arguments_runs() -> None:
+    class Generator(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc = nn.Linear(4, 2)
+
+        def forward(self) -> torch.Tensor:
+            return self.fc(torch.zeros(1, 4, device=self.fc.weight.device))
+
+    r = from_torch(Generator())
+    assert r["fc"].output_shape.dims == (2,) and r.totals.macs == 8 and not r.warnings
+
+
+DETECTION = ["fasterrcnn_mobilenet_v3_large_320_fpn", "retinanet_resnet50_fpn", "ssdlite320_mobilenet_v3_large",
+             "fcos_resnet50_fpn", "maskrcnn_resnet50_fpn", "keypointrcnn_resnet50_fpn", "fasterrcnn_resnet50_fpn_v2",
+             "ssd300_vgg16"]
+
+
+@pytest.mark.parametrize("name", DETECTION)
+def test_detection_models_still_run_for_real_after_the_analysis(name: str) -> None:
+    tv = pytest.importorskip("torchvision")
+    small = {} if name.startswith("ssd") else {"min_size": 64, "max_size": 64}
+    model = tv.models.get_model(name, weights=None, weights_backbone=None, **small).eval()
+    from_torch(model, input_size=(1, 3, 64, 64), partial=True)
+    with torch.no_grad():
+        out = model([torch.rand(3, 64, 64)])
+    assert isinstance(out, list) and "boxes" in out[0]
+
+
+@pytest.mark.parametrize("name", ["fcn_resnet50", "deeplabv3_mobilenet_v3_large", "lraspp_mobilenet_v3_large"])
+def test_segmentation_models_still_run_for_real_after_the_analysis(name: str) -> None:
+    tv = pytest.importorskip("torchvision")
+    model = tv.models.get_model(name, weights=None, weights_backbone=None).eval()
+    from_torch(model, input_size=(1, 3, 64, 64))
+    with torch.no_grad():
+        assert model(torch.rand(1, 3, 64, 64))["out"].shape == (1, 21, 64, 64)

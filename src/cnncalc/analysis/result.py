@@ -148,6 +148,18 @@ class Result:
     totals: Totals
     conventions: Conventions
     warnings: tuple[str, ...] = field(default=())
+    #: the training step to analyse memory for (a cnncalc.analysis.training.Training; None: Adam, fp32)
+    training: Any = None
+    #: the largest batch whose peak fits the --gpu-memory given (None: not asked)
+    max_batch: int | None = None
+
+    def memory(self, training: Any = None) -> Any:
+        """Inference and training-step memory (a ``cnncalc.analysis.memory.Memory``), by the kinds' rules; see
+        docs/memory.md. ``training``: a ``Training`` (optimizer, amp, checkpointing, sharding), else the
+        result's own, else Adam in the conventions' dtype."""
+        from .memory import memory_of
+
+        return memory_of(self.rows, self.conventions, training or self.training)
 
     def __getitem__(self, name: str) -> Row:
         for row in self.rows:

@@ -4,6 +4,8 @@ Tab-separated, exactly as the article prints it (its header's layer column is bl
 by their node names, a convolution followed by its filter size and stride as the course writes it,
 ``CONV1 (f=5, s=1)``; the input row is ``Input Layer:``. Shapes use the article's notation: (H, W, C)
 for volumes and (n, 1) for vectors. Activation Size is the element count of one sample's output.
+Labels are shown through ``printable``: a tab, newline or control character in a name is escaped, so it can
+neither split a row nor reach the terminal.
 
 >>> from cnncalc.kinds import Conv
 >>> conv_label("CONV1", Conv(8, 5)), conv_label("c", Conv(8, (3, 5), stride=2, padding="same"))
@@ -18,6 +20,7 @@ from ..analysis import Result, Row
 from ..kinds.base import Layer
 from ..kinds.conv import Conv, ConvTranspose, DepthwiseConv, SeparableConv
 from ..kinds.structural import Input
+from .escape import printable
 
 HEADER = "SL.No\t\tActivation Shape\tActivation Size\t# Parameters"
 _CONVS = (Conv, ConvTranspose, DepthwiseConv, SeparableConv)
@@ -58,5 +61,6 @@ def render_article(result: Result, columns: str | list[str] | None = None) -> st
     lines = [HEADER]
     for i, row in enumerate(rows, start=1):
         shape = row.output_shape
-        lines.append(f"{i}.\t{layer_label(row, inputs)}\t{shape.article()}\t{shape.size}\t{row.params}")
+        label = printable(layer_label(row, inputs))
+        lines.append(f"{i}.\t{label}\t{shape.article()}\t{shape.size}\t{row.params}")
     return "\n".join(lines)

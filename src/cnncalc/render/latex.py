@@ -1,6 +1,7 @@
 """A LaTeX table (booktabs) for papers and theses, with totals and conventions below it.
 
-Needs ``\\usepackage{booktabs}`` in the preamble. Text is escaped; '—' (not applicable) becomes ``---``
+Needs ``\\usepackage{booktabs}`` in the preamble. Text is escaped (control characters and newlines first, as
+``\\n`` shown literally, then LaTeX's specials); '—' (not applicable) becomes ``---``
 and '×' becomes ``$\\times$``.
 """
 
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 from ..analysis import Result
 from .columns import format_cell, pick
+from .escape import printable
 from .text import totals_lines
 
 _ESCAPES = {
@@ -21,6 +23,9 @@ _ESCAPES = {
     "}": r"\}",
     "~": r"\textasciitilde{}",
     "^": r"\textasciicircum{}",
+    "|": r"\textbar{}",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
     "—": "---",
     "×": r"$\times$",
     "·": r"$\cdot$",
@@ -35,7 +40,7 @@ def escape(text: str) -> str:
     >>> escape("conv_1 & 50% #2 (3×3)")
     'conv\\_1 \\& 50\\% \\#2 (3$\\times$3)'
     """
-    return "".join(_ESCAPES.get(ch, ch) for ch in text)
+    return "".join(_ESCAPES.get(ch, ch) for ch in printable(text))
 
 
 def render_latex(result: Result, columns: str | list[str] | None = None) -> str:

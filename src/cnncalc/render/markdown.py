@@ -1,15 +1,15 @@
-"""A GitHub-flavoured Markdown table (README files, issues, notebooks), with totals and conventions."""
+"""A GitHub-flavoured Markdown table (README files, issues, notebooks), with totals and conventions.
+
+Every cell goes through :func:`~cnncalc.render.escape.markdown_cell`: one line (control characters and
+newlines escaped), pipes escaped, HTML shown as text rather than rendered.
+"""
 
 from __future__ import annotations
 
 from ..analysis import Result
 from .columns import format_cell, pick
+from .escape import markdown_cell as _cell
 from .text import totals_lines
-
-
-def _cell(text: str) -> str:
-    """A cell's text with the characters Markdown would read as table syntax escaped."""
-    return text.replace("\\", "\\\\").replace("|", "\\|")
 
 
 def render_markdown(result: Result, columns: str | list[str] | None = None) -> str:

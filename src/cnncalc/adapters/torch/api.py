@@ -9,6 +9,7 @@ training flags, and no hooks left.
 from __future__ import annotations
 
 import gc
+import inspect
 import re
 import traceback
 from collections.abc import Sequence
@@ -23,8 +24,9 @@ from ...analysis.depth import limit_depth
 from ...conventions import DTYPE_BYTES, Conventions
 from ...errors import ArgumentError, CnnCalcError, UnsupportedError
 from ...receptive import ReceptiveField
+from .guard import refuse_untraceable, restore, snapshot
 from .rows import RowMaker, orphans, ownership
-from .trace import Counter, Tracer
+from .trace import Call, Counter, Tracer
 
 
 def from_torch(
@@ -53,15 +55,18 @@ def from_torch(
     (224, 194400, '(8, 30, 30)')
     """
     check_depth(depth)
-    args, kwargs = _example(input_size, example_inputs, dtypes)
+    if input_size is None and example_inputs is None and dtypes is None:
+        args, kwargs = list[Any](), dict[str, Any]()  # no input: a forward without arguments runs, else params only
+    else:
+        args, kwargs = _example(input_size, example_inputs, dtypes)
     kwargs.update({k: _to_meta(v) for k, v in forward_kwargs.items()})
     return analyze_module(model, args, kwargs, conventions or Conventions(layout="chw"), depth, partial=partial)
 
 
 def _example(input_size: Any, example_inputs: Any, dtypes: Sequence[torch.dtype] | None
              ) -> tuple[list[Any], dict[str, Any]]:
-    if (input_size is None) == (example_inputs is None):
-        raise ArgumentError("give exactly one of input_size and example_inputs",
+    if input_size is not None and example_inputs is not None:
+        raise ArgumentError("give one of input_size and example_inputs, not both",
                             hint="e.g. input_size=(1, 3, 224, 224)")
     if input_size is not None:
         sizes = _input_sizes(input_size)
@@ -109,23 +114,15 @@ def _meta_state(model: nn.Module) -> dict[str, Tensor] | None:
     return {name: torch.empty_like(t, device="meta") for name, t in named}
 
 
-def _restore(slots: list[tuple[nn.Module, dict[str, Any], dict[str, Any]]]) -> None:
-    """Put every parameter and buffer object back where it was, by identity."""
-    for module, params, buffers in slots:
-        for store, saved in ((module._parameters, params), (module._buffers, buffers)):
-            for name, value in saved.items():
-                if store.get(name) is not value:
-                    store[name] = value
-
-
 def _run(model: nn.Module, tracer: Tracer, args: list[Any], kwargs: dict[str, Any], partial: bool) -> str | None:
     """Run the traced forward; with ``partial``, a failure on meta stops the trace instead (its message)."""
     state = _meta_state(model)
     stopped: str | None = None
     flags = [(m, m.training) for m in model.modules()]
     # functional_call swaps tensors in and back by name; a module reachable under two names (the same
-    # Linear twice in a Sequential) can be left holding the meta stand-ins, so every slot is put back here
-    slots = [(m, dict(m._parameters), dict(m._buffers)) for m in model.modules()]
+    # Linear twice in a Sequential) can be left holding the meta stand-ins, and a forward may cache tensors in
+    # plain attributes: every module's parameters, buffers and attributes are put back (guard.untouched)
+    saved = snapshot(model)
     try:
         model.eval()
         with tracer.hooks(), torch.no_grad(), Counter(tracer):
@@ -142,7 +139,7 @@ def _run(model: nn.Module, tracer: Tracer, args: list[Any], kwargs: dict[str, An
     finally:
         for m, flag in flags:
             m.training = flag
-        _restore(slots)
+        restore(saved)
     if tracer.error is not None:
         raise tracer.error
     return stopped
@@ -197,27 +194,33 @@ def _analyze_module(model: nn.Module, args: list[Any], kwargs: dict[str, Any], c
                     depth: int | None, name: str | None, partial: bool) -> Result:
     if not isinstance(model, nn.Module):
         raise ArgumentError(f"expected a torch.nn.Module, got {type(model).__name__}")
+    refuse_untraceable(model)
     tensors = [t for t in tree_leaves((args, kwargs)) if isinstance(t, Tensor)]
-    if not tensors:
-        raise ArgumentError("the model needs at least one input tensor", hint="give input_size or example_inputs")
-    conv = _conventions(model, conventions, tensors[0])
+    conv = _conventions(model, conventions, tensors[0] if tensors else None)
     tracer = Tracer(model, conv.counting)
     owners = ownership(tracer)
     for t in tensors:
         spatial = t.dim() - 2 if t.dim() >= 3 and t.is_floating_point() else 0
         tracer.set_field(t, ReceptiveField.at_input(spatial))
-    stopped = _run(model, tracer, args, kwargs, partial)
-    maker = RowMaker(tracer, owners, conv, orphans=orphans(tracer))
+    without = None if tensors or args or kwargs else _no_input(model)
+    stopped = _run(model, tracer, args, kwargs, partial) if without is None or without == "" else None
+    if tensors and tracer.batch_of(tensors[0]) == 1 and conventions.batch == 1:  # sequence-first: batch is axis 1
+        conv = conv.but(batch=int(tensors[0].shape[1]))
+    maker = RowMaker(tracer, owners, conv, orphans=orphans(tracer), ran=not without)
     for label, t in _input_names(args, kwargs):
         maker.input_row(label, t)
     for root in tracer.roots:
         maker.emit(root, 0 if root.atomic else -1)
+    if without:  # nothing ran: every module with parameters (or a leaf) gets a parameters-only row
+        maker.uncalled(Call(model, "", 1, None, id(model) in tracer.atomic), 0)
     rows = tuple(maker.rows)
     totals = totals_from_rows(rows, conv)
     shown = rows if depth is None else limit_depth(rows, depth)  # torchinfo: 1 = children
     warnings = tuple(f"{r.name}: {w}" for r in shown for w in r.warnings) + _marks(shown)
     if stopped:
         warnings += (f"partial: {stopped}; the rows after it are missing (modules not reached: parameters only)",)
+    if without:
+        warnings += (f"no input given: parameters only ({without}); give input_size/--input for shapes and MACs",)
     return Result(name or type(model).__name__, shown, totals, conv, warnings)
 
 
@@ -231,11 +234,25 @@ def _marks(rows: tuple[Row, ...]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _conventions(model: nn.Module, conventions: Conventions, first: Tensor) -> Conventions:
+def _no_input(model: nn.Module) -> str:
+    """Why a model given no input cannot run ('' when its forward takes no arguments and so can)."""
+    forward = type(model).forward
+    if forward is nn.Module.forward:
+        return f"{type(model).__name__} has no forward()"
+    try:
+        params = list(inspect.signature(model.forward).parameters.values())
+    except (TypeError, ValueError):
+        return "its forward's arguments cannot be read"
+    needed = [p.name for p in params if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD,
+                                                                            p.KEYWORD_ONLY)]
+    return f"forward() needs {', '.join(needed)}" if needed else ""
+
+
+def _conventions(model: nn.Module, conventions: Conventions, first: Tensor | None) -> Conventions:
     """The conventions of this analysis: batch from the input tensor, dtype from the model's parameters.
 
     Conventions that contradict the model are refused rather than silently replaced."""
-    batch = int(first.shape[0]) if first.dim() >= 1 and first.shape[0] > 0 else 1
+    batch = int(first.shape[0]) if first is not None and first.dim() >= 1 and first.shape[0] > 0 else 1
     if conventions.batch not in (1, batch):
         raise ArgumentError(
             f"conventions say batch {conventions.batch}, but the input's first (batch) axis is {batch}",

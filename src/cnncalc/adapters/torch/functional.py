@@ -40,11 +40,13 @@ def _convolution(args: tuple[Any, ...], x: Tensor, out: Tensor) -> Layer:
     weight, stride = args[1], args[3]
     n = len(stride)
     kernel = tuple(int(k) for k in weight.shape[2:])
-    common = {"kernel_size": kernel, "stride": _ints(stride, n, 1), "padding": _ints(args[4], n, 0),
-              "dilation": _ints(args[5], n, 1), "groups": int(args[8]), "bias": args[2] is not None, "ndim": n}
+    strides, padding, dilation = _ints(stride, n, 1), _ints(args[4], n, 0), _ints(args[5], n, 1)
+    groups, bias, filters = int(args[8]), args[2] is not None, int(out.shape[1])
     if args[6]:
-        return ConvTranspose(filters=int(out.shape[1]), output_padding=_ints(args[7], n, 0), **common)
-    return Conv(filters=int(out.shape[1]), **common)
+        return ConvTranspose(filters=filters, kernel_size=kernel, stride=strides, padding=padding, dilation=dilation,
+                             groups=groups, bias=bias, ndim=n, output_padding=_ints(args[7], n, 0))
+    return Conv(filters=filters, kernel_size=kernel, stride=strides, padding=padding, dilation=dilation,
+                groups=groups, bias=bias, ndim=n)
 
 
 def _max_pool(n: int) -> Builder:
@@ -77,7 +79,7 @@ def _adaptive(op: str) -> Builder:
 
 def _upsample(mode: str) -> Builder:
     def build(args: tuple[Any, ...], x: Tensor, out: Tensor) -> Layer:
-        return Upsample(size=tuple(int(s) for s in out.shape[2:]), mode=mode)  # type: ignore[arg-type]
+        return Upsample(size=tuple(int(s) for s in out.shape[2:]), mode=mode)
 
     return build
 

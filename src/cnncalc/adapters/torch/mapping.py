@@ -103,12 +103,20 @@ def batch_second(t: Tensor) -> tuple[Shape, int]:
     return Shape(dims), 1
 
 
-def _sequence(batch_first: bool) -> View:
+def _sequence_view(batch_first: bool) -> View:
     def view(t: Tensor) -> tuple[Shape, int]:
         unbatched = isinstance(t, Unsqueezed)  # (L, features) seen as (1, L, features) whatever batch_first says
         return plain(t) if batch_first or unbatched or t.dim() != 3 else batch_second(t)
 
     return view
+
+
+#: the two views of recurrent layers and attention: (N, L, F) and, with batch_first=False, (L, N, F)
+BATCH_FIRST, SEQUENCE_FIRST = _sequence_view(True), _sequence_view(False)
+
+
+def _sequence(batch_first: bool) -> View:
+    return BATCH_FIRST if batch_first else SEQUENCE_FIRST
 
 
 def _conv(m: nn.Module) -> Mapped:

@@ -48,11 +48,11 @@ def conv_workspace(args: Sequence[Any], out: Tensor) -> int:
     return 2 * rounded(out.numel() * out.element_size())
 
 
-class AllocationTracker(TorchDispatchMode):
+class AllocationTracker(TorchDispatchMode):  # type: ignore[no-untyped-call]
     """Counts the bytes of live storages created by operators: ``current`` now, ``peak`` since ``reset``."""
 
     def __init__(self, existing: Sequence[Tensor] = ()) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         #: storages allocated before (parameters, buffers, the input): their views allocate nothing
         self.existing = {t.untyped_storage()._cdata for t in existing}
         self.live: dict[int, int] = {}
@@ -90,20 +90,24 @@ class AllocationTracker(TorchDispatchMode):
         return free
 
 
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
 #: autocast's CUDA op lists (aten/src/ATen/autocast_mode.cpp), by the name the function has in Python
-LOWER = frozenset("conv1d conv2d conv3d conv_transpose1d conv_transpose2d conv_transpose3d conv_tbc convolution "
+LOWER = frozenset(_words("conv1d conv2d conv3d conv_transpose1d conv_transpose2d conv_transpose3d conv_tbc convolution "
                   "_convolution prelu addmm addmv addr matmul einsum mm mv linear addbmm baddbmm bmm chain_matmul "
                   "multi_dot __matmul__ __rmatmul__ lstm_cell gru_cell rnn_tanh_cell rnn_relu_cell "
-                  "scaled_dot_product_attention".split())
-FP32 = frozenset("acos asin cosh erfinv exp expm1 log log10 log2 log1p reciprocal rsqrt sinh tan pow softplus "
+                  "scaled_dot_product_attention"))
+FP32 = frozenset(_words("acos asin cosh erfinv exp expm1 log log10 log2 log1p reciprocal rsqrt sinh tan pow softplus "
                  "layer_norm group_norm norm nuclear_norm frobenius_norm cosine_similarity poisson_nll_loss "
                  "cosine_embedding_loss nll_loss nll_loss2d hinge_embedding_loss kl_div l1_loss smooth_l1_loss "
                  "huber_loss mse_loss margin_ranking_loss multilabel_margin_loss soft_margin_loss "
                  "triplet_margin_loss multi_margin_loss binary_cross_entropy_with_logits dist pdist cdist renorm "
-                 "logsumexp cross_entropy cross_entropy_loss".split())
-FP32_OUT = frozenset("prod softmax log_softmax cumprod cumsum sum".split())
-PROMOTE = frozenset("addcdiv addcmul atan2 bilinear cross dot grid_sampler index_put scatter_add tensordot cat "
-                    "stack index_copy".split())
+                 "logsumexp cross_entropy cross_entropy_loss"))
+FP32_OUT = frozenset(_words("prod softmax log_softmax cumprod cumsum sum"))
+PROMOTE = frozenset(_words("addcdiv addcmul atan2 bilinear cross dot grid_sampler index_put scatter_add tensordot cat "
+                    "stack index_copy"))
 LOW = (torch.float16, torch.bfloat16)
 
 
@@ -163,9 +167,11 @@ def _fused_attention(q: Tensor, k: Tensor, v: Tensor, attn_mask: Tensor | None =
         return torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask, dropout_p, is_causal, scale)
     need = torch.is_grad_enabled() and any(t.requires_grad for t in (q, k, v))
     if q.dtype in LOW:
-        return torch.ops.aten._scaled_dot_product_flash_attention(q, k, v, dropout_p, is_causal, scale=scale)[0]
-    return torch.ops.aten._scaled_dot_product_efficient_attention(q, k, v, None, need, dropout_p, is_causal,
-                                                                   scale=scale)[0]
+        out: Tensor = torch.ops.aten._scaled_dot_product_flash_attention(q, k, v, dropout_p, is_causal, scale=scale)[0]
+        return out
+    eff: Tensor = torch.ops.aten._scaled_dot_product_efficient_attention(q, k, v, None, need, dropout_p, is_causal,
+                                                                         scale=scale)[0]
+    return eff
 
 
 _HAS = ("has_torch_function", "has_torch_function_unary", "has_torch_function_variadic")
@@ -247,6 +253,7 @@ class MeasuredMemory:
     optimizer_state_bytes: int = 0
     optimizer_step_bytes: int = 0
     saved_by_module: dict[str, int] = field(default_factory=dict)
+    trainable_params: int = 0
 
 
 AMP = {"bf16": torch.bfloat16, "bfloat16": torch.bfloat16, "fp16": torch.float16, "float16": torch.float16}
@@ -254,7 +261,7 @@ AMP = {"bf16": torch.bfloat16, "bfloat16": torch.bfloat16, "fp16": torch.float16
 
 def _meta_state(model: nn.Module) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
     """Meta stand-ins for the parameters (leaves, requires_grad as in the model) and the buffers."""
-    params = {n: nn.Parameter(torch.empty_strided(p.shape, p.stride(), dtype=p.dtype, device="meta"),
+    params: dict[str, Tensor] = {n: nn.Parameter(torch.empty_strided(p.shape, p.stride(), dtype=p.dtype, device="meta"),
                               requires_grad=p.requires_grad) for n, p in model.named_parameters()}
     buffers = {n: torch.empty_strided(b.shape, b.stride(), dtype=b.dtype, device="meta")
                for n, b in model.named_buffers()}
@@ -335,10 +342,11 @@ def _measure(model: nn.Module, params: dict[str, Tensor], buffers: dict[str, Ten
         y = forward()
         out_bytes = y.numel() * y.element_size()
         del y
-    base = dict(params_bytes=_nbytes(params.values()), buffers_bytes=_nbytes(buffers.values()),
+    base: dict[str, Any] = dict(params_bytes=_nbytes(params.values()), buffers_bytes=_nbytes(buffers.values()),
                 trainable_bytes=_nbytes(p for p in params.values() if p.requires_grad),
                 input_bytes=_nbytes(t for t in tree_leaves(args) if isinstance(t, Tensor)),
-                output_bytes=out_bytes, inference_peak_bytes=tracker.peak)
+                output_bytes=out_bytes, inference_peak_bytes=tracker.peak,
+                trainable_params=sum(p.numel() for p in params.values() if p.requires_grad))
     trainable = [p for p in params.values() if p.requires_grad]
     if not training or not trainable:
         return MeasuredMemory(**base)
@@ -353,7 +361,7 @@ def _train_step(model: nn.Module, forward: Callable[[], Tensor], params: dict[st
     opt.step()
     opt.zero_grad(set_to_none=True)
     state_bytes = _nbytes(v for s in opt.state.values() for v in s.values() if isinstance(v, Tensor))
-    recorder = SavedRecorder({p.untyped_storage()._cdata for p in params.values()})
+    recorder = SavedRecorder({t.untyped_storage()._cdata for t in existing})
     handles = _module_labels(model, recorder)
     tracker = AllocationTracker(existing)
     model.train()
@@ -363,7 +371,7 @@ def _train_step(model: nn.Module, forward: Callable[[], Tensor], params: dict[st
                 y = forward()
             loss = y.float().mean()
             after_forward = tracker.current
-            loss.backward()
+            loss.backward()  # type: ignore[no-untyped-call]
             del y, loss
             grads = _nbytes(p.grad for p in trainable if p.grad is not None)
             backward_peak = tracker.peak
@@ -395,3 +403,19 @@ def torch_optimizer(name: str, params: list[Tensor]) -> torch.optim.Optimizer:
         return torch.optim.Adafactor(params, lr=1e-2)
     raise ArgumentError(f"optimizer {name!r} has no torch.optim counterpart to measure",
                         hint="its memory follows the rule in docs/memory.md; measure adam instead")
+
+
+def step_estimate(m: MeasuredMemory, optimizer: str = "adam") -> dict[str, int]:
+    """The training step's figures from a measurement plus the core's optimizer rule (its state and the step's
+    temporaries): before forward, after forward and the step peak, in bytes, as the GPU oracle reports them."""
+    from ...analysis.training import optimizer_rule
+
+    rule = optimizer_rule(optimizer)
+    width = 4
+    trainable = m.trainable_params
+    state = rule.state_bytes(trainable, width).value
+    before = m.params_bytes + m.buffers_bytes + m.input_bytes + state
+    step = max(m.after_forward_bytes, m.backward_peak_bytes, m.grads_bytes + rule.temporaries * m.trainable_bytes)
+    return {"before_forward": before, "after_forward": m.after_forward_bytes, "step_peak": before + step,
+            "inference_peak": m.params_bytes + m.buffers_bytes + m.input_bytes + m.inference_peak_bytes,
+            "optimizer_state": state}

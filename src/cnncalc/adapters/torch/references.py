@@ -226,10 +226,7 @@ def analyze_reference(ref: str, inputs: list[str] | None, kwargs: dict[str, Any]
             raise ArgumentError(f"--dtype {dtype} would cast the model's parameters to an integer type",
                                 hint="use a floating dtype such as float16 or bfloat16")
         model = model.to(cast)
-    specs = inputs or defaults
-    if not specs:
-        raise ArgumentError(f"'{ref}' needs --input", hint="e.g. --input 1x3x224x224, or --input 1x128:int64 "
-                                                           "for token ids")
+    specs = inputs or defaults  # none: a forward without arguments runs, otherwise parameters only
     args: list[Any] = []
     named: dict[str, Any] = {}
     for spec in specs:

@@ -21,7 +21,7 @@ from ...kinds.measured import Measured as MeasuredKind
 from ...kinds.structural import Input
 from ...receptive import ReceptiveField
 from ...shape import Shape
-from .mapping import image, plain
+from .mapping import BATCH_FIRST, batch_second, image, plain
 from .trace import UNKNOWN, Call, ModelMismatchError, Tracer, Work
 
 
@@ -117,6 +117,8 @@ class RowMaker:
     first_call: dict[int, str] = field(default_factory=dict)
     orphans: dict[str, list[nn.Module]] = field(default_factory=dict)
     names: set[str] = field(default_factory=set)
+    #: whether a forward ran (False: no input was given and the forward needs one: parameters only)
+    ran: bool = True
 
     def shown(self, t: Tensor | None) -> Shape:
         """A measured tensor's shape, laid out as its producer laid it out (a float tensor of 3+ axes from
@@ -130,7 +132,19 @@ class RowMaker:
         self.rows.append(row_of(call, self.conv))
 
     def input_row(self, name: str, t: Tensor) -> None:
-        shape = image(t)[0] if t.dim() >= 3 and t.is_floating_point() else plain(t)[0]
+        """An input's row. One rule for the batch axis everywhere: the axis its readers treat as the batch
+        (axis 1 of a sequence-first (L, N, F) input of an RNN or attention with batch_first=False, else axis 0)."""
+        if self.tracer.batch_of(t) == 1:
+            shape, n = batch_second(t)
+            layer: Input = Input(shape.dims, spatial=0)
+            self.add(LayerCall(name, layer, computed=layer.compute((), "torch"), repeat=n,
+                               element_bytes=t.element_size(), receptive_field=ReceptiveField.at_input(0),
+                               notes=(f"dtype {str(t.dtype).replace('torch.', '')}; sequence-first (L, N, F): "
+                                      "the batch is axis 1",)))
+            return
+        view = self.tracer.reader_view(t)
+        as_image = view is image if view in (image, plain, BATCH_FIRST) else t.dim() >= 3 and t.is_floating_point()
+        shape = image(t)[0] if as_image else plain(t)[0]
         dims = tuple(int(d) for d in t.shape[1:]) or (1,)
         layer = Input(dims, layout="chw", spatial=shape.spatial) if shape.spatial else Input(dims, spatial=0)
         n = int(t.shape[0]) if t.dim() > 1 else 1
@@ -215,7 +229,9 @@ class RowMaker:
         kind = _source(call.module)
         why = call.unmodelled or f"not modelled: {kind} has no entry in the mapping table; shapes, parameters and " \
             "MACs measured"
-        if not call.outputs:
+        if not call.outputs and not self.ran:
+            why = "no input given, so no forward ran: parameters counted, no shapes"
+        elif not call.outputs:
             why = ("not called by forward(): parameters counted, no shapes" if id(call.module) not in self.tracer.calls
                    else "the forward pass failed inside this module: parameters counted, no output shape")
         measured = Measured(self.shown(out), Quantity(Var("n", out.numel()) if out is not None else ZERO),

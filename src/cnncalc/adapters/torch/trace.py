@@ -25,7 +25,7 @@ from ...receptive import ReceptiveField
 from ...shape import Shape
 from .counter import macs_of
 from .functional import through_functional
-from .mapping import Mapped, NotMapped, Unsqueezed, follow, image, lookup, plain
+from .mapping import SEQUENCE_FIRST, Mapped, NotMapped, Unsqueezed, follow, image, lookup, plain
 
 UNKNOWN = ReceptiveField("unknown", note="not tracked through this operation")
 
@@ -109,6 +109,15 @@ class Call(Work):
         return base if self.number == 1 else f"{base}#{self.number}"
 
 
+def _rebuilds_weights(module: nn.Module) -> bool:
+    """Whether the module's forward pre-hooks rebuild its weights on each call (old-style weight_norm and
+    spectral_norm); other pre-hooks (a user's) only see or change its inputs, which the tracer sees after them."""
+    from torch.nn.utils.spectral_norm import SpectralNorm
+    from torch.nn.utils.weight_norm import WeightNorm
+
+    return any(isinstance(h, (WeightNorm, SpectralNorm)) for h in module._forward_pre_hooks.values())
+
+
 def _type_name(module: nn.Module) -> str:
     return type(module).__name__
 
@@ -123,7 +132,7 @@ class Tracer:
         self.atomic: set[int] = set()
         self.hooked: list[nn.Module] = []
         #: modules whose own forward pre-hooks (weight_norm, spectral_norm) rewrite their weights per call
-        self.prehooked = {id(m) for m in model.modules() if m._forward_pre_hooks}
+        self.prehooked = {id(m) for m in model.modules() if _rebuilds_weights(m)}
         self._find_atomic(model)
         self.stack: list[Call] = []
         self.roots: list[Call] = []
@@ -132,6 +141,8 @@ class Tracer:
         #: tensor id → (tensor, whether a spatial layer laid it out as (N, C, *spatial))
         self.images: dict[int, tuple[Tensor, bool]] = {}
         self.error: CnnCalcError | None = None
+        #: tensor id → (tensor, the view its first mapped reader read it with): an input's layout and batch axis
+        self.read_as: dict[int, tuple[Tensor, Any]] = {}
         self._pointwise: dict[Any, bool] = {}
 
     def _find_atomic(self, root: nn.Module) -> None:
@@ -169,6 +180,15 @@ class Tracer:
 
     def set_field(self, t: Tensor, rf: ReceptiveField) -> None:
         self.fields[id(t)] = (t, rf)
+
+    def reader_view(self, t: Tensor) -> Any:
+        """The view the tensor's first mapped reader read it with (None if no mapped module read it)."""
+        entry = self.read_as.get(id(t))
+        return entry[1] if entry is not None and entry[0] is t else None
+
+    def batch_of(self, t: Tensor) -> int:
+        """The batch axis of a tensor: 1 where a sequence-first layer read it as (L, N, F), else 0."""
+        return 1 if self.reader_view(t) is SEQUENCE_FIRST and t.dim() == 3 else 0
 
     def is_image(self, t: Tensor, unknown_from: int = 4) -> bool:
         """Whether a tensor is (N, C, *spatial): as its producer laid it out, else by its rank alone
@@ -211,8 +231,8 @@ class Tracer:
         entry = lookup(call.module)
         assert entry is not None
         if id(call.module) in self.prehooked:
-            call.unmodelled = (f"{_type_name(call.module)} with forward pre-hooks (e.g. weight_norm, spectral_norm) "
-                               "that rebuild its weights on each call: measured, not modelled")
+            call.unmodelled = (f"{_type_name(call.module)} with weight_norm/spectral_norm forward pre-hooks that "
+                               "rebuild its weights on each call: measured, not modelled")
             return
         try:
             mapped = entry(call.module)
@@ -231,6 +251,9 @@ class Tracer:
             view = image if self.is_image(tensors[0]) else plain
         call.unbatched = mapped.unbatched is not None and tensors[0].dim() == mapped.unbatched
         views = [view(Unsqueezed(t) if call.unbatched else t) for t in tensors]
+        if not call.unbatched:
+            for t in tensors:
+                self.read_as.setdefault(id(t), (t, view))  # how its first mapped reader laid it out
         call.shapes = tuple(s for s, _ in views)
         call.leading = views[0][1]
         try:
