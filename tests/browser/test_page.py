@@ -133,6 +133,13 @@ def test_the_report_opens_with_no_console_error_and_no_network_request(
     page.wait_for_load_state("load")
     page.locator("button.q").first.focus()  # a number opens its formula on keyboard focus
     assert not page.locator("#formula").is_hidden()
+    page.keyboard.press("Escape")
+    assert page.locator("#formula").is_hidden()
+    number = page.locator("button.q[data-k='params']").nth(1)  # CONV1's (the input's is a bare 0)
+    number.click()  # and on click (the focus the click gives must not close it again)
+    assert not page.locator("#formula").is_hidden() and "=" in page.locator("#formula").inner_text()
+    number.click()  # a second click closes it
+    assert page.locator("#formula").is_hidden()
     assert [u for u in requests if not u.startswith("file://")] == []
     assert page.errors == []
 

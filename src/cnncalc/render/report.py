@@ -81,7 +81,7 @@ def _row(result: Result, row: Row, i: int, cols: list[Column], explained: dict[s
     return f"<tr{attr}>" + "".join(cells) + "</tr>"
 
 
-def _table(result: Result) -> tuple[str, str]:
+def report_table(result: Result) -> tuple[str, str]:
     """The table's HTML and the JSON of its formulas (one object per row, by column key)."""
     cols = pick(REPORT_COLUMNS)
     head = '<th scope="col">Layer</th>' + "".join(
@@ -134,7 +134,7 @@ def diagram_section(result: Result) -> str:
 
 def render_report(result: Result, columns: str | list[str] | None = None) -> str:
     """The complete, self-contained HTML report of ``result`` (``columns`` is ignored: the report is fixed)."""
-    table, data = _table(result)
+    table, data = report_table(result)
     name = html_text(result.name)
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'

@@ -76,13 +76,15 @@ JS = """
     panel.hidden = true;
     if (current) { current.setAttribute('aria-expanded', 'false'); current = null; }
   }
+  var focused = null;  // shown by the focus that this same click gave: the click must not hide it again
   document.addEventListener('click', function(e){
     var b = e.target.closest ? e.target.closest('button.q') : null;
-    if (b) { if (current === b && !panel.hidden) { hide(); } else { show(b); } }
+    if (b) { if (current === b && !panel.hidden && focused !== b) { hide(); } else { show(b); } }
     else if (!panel.contains(e.target)) { hide(); }
+    focused = null;
   });
   document.addEventListener('focusin', function(e){
-    if (e.target.matches && e.target.matches('button.q')) { show(e.target); }
+    if (e.target.matches && e.target.matches('button.q')) { show(e.target); focused = e.target; }
   });
   document.addEventListener('keydown', function(e){ if (e.key === 'Escape') { hide(); } });
 })();

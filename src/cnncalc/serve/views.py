@@ -27,7 +27,7 @@ from ..errors import ArgumentError, CnnCalcError, ParseError, ShapeError
 from ..locate import located
 from ..network import Network
 from ..render.charts import render_charts
-from ..render.report import _table, diagram_section
+from ..render.report import report_table, diagram_section
 from ..render.text import totals_lines
 from ..solve import Bounds, same_padding, search, undo
 from ..sources import Request, parse_network
@@ -90,7 +90,7 @@ def result_view(result: Result, part: str = "all") -> dict[str, Any]:
     """A result as the page shows it: totals, table (with the formula of each number), diagram, charts."""
     view: dict[str, Any] = {"ok": True, "name": result.name, "rows": len(result.rows), "errors": [], "part": part}
     if part in ("all", "table"):
-        table, formulas = _table(result)
+        table, formulas = report_table(result)
         view |= {"totals": totals_lines(result), "warnings": list(result.warnings), "table": table,
                  "formulas": formulas}  # formulas: JSON text, one object per row, by column key
     if part in ("all", "pictures"):
