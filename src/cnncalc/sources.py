@@ -47,7 +47,8 @@ class Request:
     def conventions(self, layout: Layout) -> Conventions:
         """The Conventions asked for, with the front-end's default layout (the core checks the values)."""
         return Conventions(layout=self.layout or layout, batch=1 if self.batch is None else self.batch,
-                           dtype=self.dtype or "float32", counting=self.counting or "torch",  # type: ignore[arg-type]
+                           dtype="float32" if self.dtype is None else self.dtype,
+                           counting=self.counting or "torch",  # type: ignore[arg-type]
                            count_bias_flops=self.bias_flops, count_elementwise_flops=self.elementwise_flops)
 
 
@@ -107,11 +108,20 @@ for _frontend in (
              "analyze_network_source"),
     Frontend("pickle", "a saved PyTorch/pickle file: refused, never unpickled", _suffix(*PICKLES), "cnncalc.sources",
              "refuse_pickle"),
+    Frontend("onnx", "an ONNX model (.onnx): shapes from ONNX shape inference, weights never read",
+             _suffix(".onnx"), "cnncalc.adapters.onnx", "analyze_source", framework=True, extra="onnx",
+             requires=("onnx",), framework_name="ONNX"),
     Frontend("json", "a network in cnncalc's JSON form (.json)", _suffix(".json"), "cnncalc.sources",
              "analyze_network_source"),
     Frontend("torch", "torchvision:NAME, timm:NAME, file.py:factory or package.module:factory (a PyTorch model)",
              lambda s: _prefix("torchvision:", "timm:")(s) or _is_factory(s), "cnncalc.adapters.torch",
              "analyze_source", framework=True, extra="torch", requires=("torch",), framework_name="PyTorch"),
+    Frontend("keras", "keras:NAME (a keras.applications model) or a Keras 3 .keras file",
+             lambda s: _prefix("keras:")(s) or _suffix(".keras")(s), "cnncalc.adapters.keras", "analyze_source",
+             framework=True, extra="keras", requires=("keras",), framework_name="Keras"),
+    Frontend("keras-legacy", ".h5/.hdf5, .tflite, a TensorFlow SavedModel: refused, with what to do instead",
+             lambda s: _suffix(".h5", ".hdf5", ".tflite", ".pb")(s) or (Path(s) / "saved_model.pb").is_file(),
+             "cnncalc.adapters.keras", "refuse_legacy"),
     Frontend("text", "a .cnn text file, or '-' for stdin", lambda s: True, "cnncalc.sources", "analyze_network_source"),
 ):
     register_frontend(_frontend)
@@ -147,13 +157,18 @@ def analyze_source(source: str, request: Request | None = None) -> Result:
         if importlib.util.find_spec(package) is None:
             raise CnnCalcError(f"'{source}' is a {frontend.framework_name} model, but {frontend.framework_name} is not "
                                "installed", hint=f"pip install cnncalc[{frontend.extra}]")
+    from .progress import progress
+
+    what = frontend.framework_name or frontend.name
     try:
-        module = importlib.import_module(frontend.module)
+        with progress(f"importing {what} support"):  # a note on a terminal's stderr, after a second
+            module = importlib.import_module(frontend.module)
     except ModuleNotFoundError as err:
         missing = (err.name or "a module").split(".")[0]
         extra = f"pip install 'cnncalc[{frontend.extra}]'" if frontend.extra else f"pip install {missing}"
         raise CnnCalcError(f"'{source}' needs {missing}, which is not installed", hint=extra) from None
-    result = getattr(module, frontend.function)(source, request)
+    with progress(f"analysing {source}"):
+        result = getattr(module, frontend.function)(source, request)
     if not isinstance(result, Result):  # a front-end's bug, not the user's: say so loudly
         raise TypeError(f"front-end {frontend.name!r} returned {type(result).__name__}, not a Result")
     return result
@@ -219,7 +234,18 @@ def _read(path: str) -> str:
             hint="give a .cnn or .json file, '-' for stdin, zoo:NAME (see `cnncalc zoo`) "
             "or a model reference such as torchvision:resnet18",
         )
-    return read_text(path)
+    try:
+        return read_text(path)
+    except CnnCalcError:
+        if path == "-":
+            raise
+        from .sniff import sniff_file
+
+        found = sniff_file(path)  # a binary file: name its format instead of "not UTF-8 text"
+        if found is None:
+            raise
+        raise CnnCalcError(f"cannot read '{path}': it is {found.name}, not a network in text form",
+                           hint=found.advice) from None
 
 
 def parse_kwargs(text: str | None) -> dict[str, Any]:

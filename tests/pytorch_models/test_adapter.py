@@ -489,3 +489,9 @@ def test_segmentation_models_still_run_for_real_after_the_analysis(name: str) ->
     from_torch(model, input_size=(1, 3, 64, 64))
     with torch.no_grad():
         assert model(torch.rand(1, 3, 64, 64))["out"].shape == (1, 21, 64, 64)
+
+
+def test_a_row_explains_itself_in_the_results_layout() -> None:
+    r = from_torch(nn.Sequential(nn.Conv2d(3, 8, 5)), input_size=(1, 3, 32, 32))
+    assert r["0"].explain() == r.explain("0") and "output     (8, 28, 28)" in r["0"].explain()
+    assert "input      (3, 32, 32)" in r["0"].explain()
