@@ -1,6 +1,6 @@
 """The article's table, reproduced exactly through the Python API.
 
-Oracles: the table printed in the article itself (read from the seed file, not copied here) and, where
+Oracles: the table printed in the article itself (read from the seed article, tests/data) and, where
 PyTorch is installed, the same network built from torch.nn modules.
 """
 
@@ -14,7 +14,7 @@ import pytest
 import cnncalc as cc
 from article_net import article_network
 
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "cnn-parameters-article.txt"
+SEED = Path(__file__).resolve().parent / "data" / "cnn-parameters-article.txt"
 ROW = re.compile(r"^(\d)\.\t(.+?)\t(\(.*?\))\t(\d+)\t(\d+)$")
 
 

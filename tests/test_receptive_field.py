@@ -2,7 +2,7 @@
 
 Brute force: on a 1-D input of zeros, with all-positive weights and no bias, a large value at one input
 position moves exactly the outputs whose field contains it (max and average pooling pass it on).
-Published: Araujo, Norris & Sim, Distill 2019 (../shared/reference/receptive_fields.csv).
+Published: Araujo, Norris & Sim, Distill 2019 (tests/data/receptive_fields.csv).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 import cnncalc as cc
 from cnncalc.layers import Conv, DepthwiseConv, Input, MaxPool
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "receptive_fields.csv"
+REFERENCE = Path(__file__).resolve().parent / "data" / "receptive_fields.csv"
 
 
 def published(model: str, end_point: str) -> dict[str, str]:

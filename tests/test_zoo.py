@@ -1,6 +1,6 @@
 """The zoo: every network's totals against the published reference figures, and per layer against torchvision.
 
-Oracles: ../shared/reference/networks.csv, read here at test time (nothing copied), and, where torchvision is
+Oracles: tests/data/networks.csv (published figures, each with its source), and, where torchvision is
 installed, the torchvision model of the same name built on the meta device: each leaf module's output shape,
 parameter count (``numel``) and MACs (``torch.utils.flop_counter`` / 2) against the zoo row of the same name.
 Zoo nodes are named after torchvision's module paths; ``rename`` below lists the only exceptions.
@@ -9,7 +9,6 @@ Zoo nodes are named after torchvision's module paths; ``rename`` below lists the
 from __future__ import annotations
 
 import csv
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ import pytest
 import cnncalc
 from cnncalc import zoo
 
-REFERENCE = Path(os.environ.get("CNNCALC_REFERENCE", Path(__file__).resolve().parents[2] / "shared" / "reference"))
+REFERENCE = Path(__file__).resolve().parent / "data"
 
 
 def _densenet_name(name: str) -> str:
@@ -67,7 +66,7 @@ TORCHVISION = [name for name, entry in ENTRIES.items() if entry.torchvision]
 
 def reference_rows() -> dict[str, dict[str, str]]:
     file = REFERENCE / "networks.csv"
-    assert file.exists(), f"reference figures not found at {file} (set CNNCALC_REFERENCE)"
+    assert file.exists(), f"reference figures not found at {file}"
     with file.open(newline="", encoding="utf-8") as handle:
         return {row["network"]: row for row in csv.DictReader(handle)}
 

@@ -1,6 +1,6 @@
 """Every torchvision weight entry: parameters equal the published num_params; MACs equal gflops.
 
-Oracle: torchvision's own published metadata (shared/reference/torchvision_meta.json) and, for
+Oracle: torchvision's own published metadata (tests/data/torchvision_meta.json) and, for
 detection (whose post-processing cannot run on meta), PyTorch's FlopCounterMode over the same
 partial forward. Sizes: each weight's evaluation crop (224, 299, 240-600, 384/512/518 for the
 large ViTs); video 16 frames; optical flow two 512×512 frames; detection 800×800 (300 for SSD

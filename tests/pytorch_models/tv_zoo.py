@@ -1,7 +1,7 @@
 """Build every torchvision model of the published metadata as its weights were evaluated.
 
 Used by the zoo tests and the benchmark. weights=None plus the keyword arguments that match the
-weights (README of shared/reference, pitfall 11); detection models get FrozenBatchNorm2d.
+weights (tests/data/README.md, "Matching torchvision's published figures"); detection models get FrozenBatchNorm2d.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-META = Path(__file__).resolve().parents[3] / "shared" / "reference" / "torchvision_meta.json"
+META = Path(__file__).resolve().parents[1] / "data" / "torchvision_meta.json"
 
 
 def entries() -> list[dict[str, Any]]:
