@@ -13,4 +13,6 @@ settings.register_profile(
     "default", deadline=None, max_examples=60, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.register_profile("ci", deadline=None, max_examples=120, suppress_health_check=[HealthCheck.too_slow])
+# the fuzz of hostile input on demand (docs/fuzzing.md): HYPOTHESIS_PROFILE=long pytest tests/test_fuzz_hostile.py
+settings.register_profile("long", deadline=None, max_examples=100_000, suppress_health_check=list(HealthCheck))
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))

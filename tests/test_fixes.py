@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import cnncalc as cc
-from cnncalc.check.fixes import suggest_fixes
+from cnncalc.analysis.fixes import suggest_fixes
 from cnncalc.kinds import build
 from cnncalc.layers import Conv, Input, MaxPool
 

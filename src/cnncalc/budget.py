@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, Inexact, InvalidOperation, localcontext
 
 from .analysis import Totals
 from .errors import ArgumentError
+from .limits import MAX_DIGITS, check_size
 
 SI = {"": 1, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "P": 10**15}
 BINARY = {"KI": 2**10, "MI": 2**20, "GI": 2**30, "TI": 2**40, "PI": 2**50}
@@ -34,21 +35,32 @@ def _split(text: str, what: str, example: str) -> tuple[Decimal, str]:
         raise ArgumentError(
             f"cannot read {what} {text!r}: expected a number with an optional unit", hint=f"write e.g. {example}"
         )
+    digits = match.group(1).replace(",", "").replace("_", "")
+    if len(digits.replace(".", "").lstrip("0")) > MAX_DIGITS:
+        raise ArgumentError(f"{what} {text[:40]!r}… has more digits than cnncalc reads (at most {MAX_DIGITS})",
+                            hint=f"write e.g. {example}")
     try:
-        number = Decimal(match.group(1).replace(",", "").replace("_", ""))
+        number = Decimal(digits)
     except InvalidOperation:
         raise ArgumentError(f"cannot read {what} {text!r}", hint=f"write e.g. {example}") from None
     return number, match.group(2).upper()
 
 
-def _whole(number: Decimal, text: str, what: str) -> int:
+def _whole(number: Decimal, factor: int, text: str, what: str) -> int:
+    """number × factor exactly (never rounded to the context's precision), whole and within the bound."""
+    with localcontext() as ctx:
+        ctx.prec, ctx.traps[Inexact] = 2 * MAX_DIGITS, True
+        try:
+            number = number * factor
+        except Inexact:  # cannot happen within 2·MAX_DIGITS digits; refuse rather than round
+            raise ArgumentError(f"{what} {text!r} has more precision than cnncalc holds") from None
     value = number.to_integral_value()
     if value != number:
         raise ArgumentError(
             f"{what} {text!r} is not a whole number ({number})",
             hint="use a larger unit's fraction that comes out whole, e.g. 2.5M",
         )
-    return int(value)
+    return check_size(f"{what} {text!r}", int(value))
 
 
 def parse_count(text: str) -> int:
@@ -58,7 +70,7 @@ def parse_count(text: str) -> int:
         raise ArgumentError(
             f"unknown unit {unit!r} in count {text!r}", hint="use K, M, G or T (powers of 1000), e.g. 5M"
         )
-    return _whole(number * SI[unit], text, "count")
+    return _whole(number, SI[unit], text, "count")
 
 
 def parse_bytes(text: str) -> int:
@@ -71,7 +83,7 @@ def parse_bytes(text: str) -> int:
             f"unknown unit in memory size {text!r}",
             hint="use B, KB, MB, GB, TB (powers of 1000) or KiB, MiB, GiB, TiB (powers of 1024)",
         )
-    return _whole(number * factor, text, "memory size")
+    return _whole(number, factor, text, "memory size")
 
 
 @dataclass(frozen=True)
@@ -87,9 +99,10 @@ class Violation:
         return f"{self.what} {self.value:,} > budget {self.limit:,} ({self.flag})"
 
 
-def memory_of(totals: Totals) -> int:
-    """The memory a budget guards: parameter bytes + activation bytes (inference, at the chosen batch)."""
-    return totals.param_bytes + totals.activation_bytes
+def memory_of(totals: Totals, peak: int | None = None) -> int:
+    """The memory a budget guards: the peak given (the CLI gives the training step's peak with --train, else the
+    inference peak, cnncalc.analysis.memory); without one, parameter bytes + summed activation bytes."""
+    return peak if peak is not None else totals.param_bytes + totals.activation_bytes
 
 
 @dataclass(frozen=True)
@@ -112,13 +125,14 @@ class Budget:
     def empty(self) -> bool:
         return self.params is None and self.macs is None and self.memory is None
 
-    def check(self, totals: Totals) -> list[Violation]:
-        """The totals that exceed their budget (an empty list: within budget)."""
+    def check(self, totals: Totals, peak: int | None = None) -> list[Violation]:
+        """The totals that exceed their budget (an empty list: within budget); ``peak``: the memory to compare."""
         found = []
         for what, value, limit, flag in (
             ("params", totals.params, self.params, "--max-params"),
             ("MACs", totals.macs, self.macs, "--max-macs"),
-            ("memory (param + activation bytes)", memory_of(totals), self.memory, "--max-memory"),
+            ("memory (peak bytes)" if peak is not None else "memory (param + activation bytes)",
+             memory_of(totals, peak), self.memory, "--max-memory"),
         ):
             if limit is not None and value > limit:
                 found.append(Violation(what, value, limit, flag))

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from typing import Any, Literal
 
-from .errors import ArgumentError
+from .errors import ArgumentError, ArgumentTypeError
+from .limits import check_size
 
 Layout = Literal["hwc", "chw"]
 Counting = Literal["torch", "keras"]
@@ -45,11 +46,19 @@ DTYPE_ALIASES: dict[str, str] = {
 
 
 def normalise_dtype(name: str) -> str:
+    if not isinstance(name, str):
+        raise ArgumentTypeError(f"dtype must be a string, got {type(name).__name__} {name!r}")
     key = DTYPE_ALIASES.get(name.lower(), name.lower())
     if key not in DTYPE_BYTES:
         known = ", ".join(DTYPE_BYTES)
         raise ArgumentError(f"unknown dtype {name!r}", hint=f"use one of {known}")
     return key
+
+
+def _typed(name: str, value: Any, kind: type, expected: str) -> None:
+    """A TypeError (also an ArgumentError) naming the parameter and the type expected; bool is not an int."""
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ArgumentTypeError(f"{name} must be {expected}, got {type(value).__name__} {value!r}")
 
 
 @dataclass(frozen=True)
@@ -76,14 +85,21 @@ class Conventions:
     counting: Counting = "torch"
 
     def __post_init__(self) -> None:
+        for name in ("layout", "dtype", "counting"):
+            _typed(name, getattr(self, name), str, "a string")
+        for name in ("batch", "flops_per_mac"):
+            _typed(name, getattr(self, name), int, "an integer")
+        for name in ("count_bias_flops", "count_elementwise_flops"):
+            _typed(name, getattr(self, name), bool, "True or False")
         if self.layout not in ("hwc", "chw"):
             raise ArgumentError(f"layout must be 'hwc' or 'chw', got {self.layout!r}")
-        if isinstance(self.batch, bool) or not isinstance(self.batch, int) or self.batch < 1:
+        if self.batch < 1:
             raise ArgumentError(f"batch must be a positive integer, got {self.batch!r}")
+        check_size("batch", self.batch)
         if self.counting not in ("torch", "keras"):
             raise ArgumentError(f"counting must be 'torch' or 'keras', got {self.counting!r}")
-        if not isinstance(self.flops_per_mac, int) or self.flops_per_mac < 1:
-            raise ArgumentError(f"flops_per_mac must be a positive integer, got {self.flops_per_mac!r}")
+        if not 1 <= self.flops_per_mac <= 1000:
+            raise ArgumentError(f"flops_per_mac must be a positive integer (at most 1000), got {self.flops_per_mac!r}")
         object.__setattr__(self, "dtype", normalise_dtype(self.dtype))
 
     @property

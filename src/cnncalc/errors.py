@@ -44,6 +44,11 @@ class ArgumentError(CnnCalcError):
         return type(self)(self.message, hint=self.hint, layer=layer)
 
 
+class ArgumentTypeError(ArgumentError, TypeError):
+    """An argument of the wrong type given to a public function: names the parameter and the type expected
+    (also a TypeError, as Python's own are)."""
+
+
 class ShapeError(CnnCalcError):
     """A layer cannot be applied to its input: the rule, the numbers, a hint."""
 

@@ -13,11 +13,13 @@ True
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import fields
 from typing import Any
 
 from .errors import ArgumentError, CnnCalcError, GraphError, ParseError, UnsupportedError
 from .kinds.base import KINDS, Layer, build, suggest
+from .limits import MAX_DIGITS, MAX_JSON_DEPTH, MAX_LAYERS, MAX_SIZE_TEXT
 from .network import Network, Node, Source
 
 SCHEMA = "cnncalc.network/1"
@@ -170,19 +172,79 @@ def from_dict(d: Any) -> Network:
         )
     name = _typed(d.get("name", "network"), str, "$.name", "name")
     nodes = _typed(d["nodes"], list, "$.nodes", "nodes")
+    if len(nodes) > MAX_LAYERS:
+        raise NetworkJSONError(f"{len(nodes):,} nodes is more than the {MAX_LAYERS:,} cnncalc reads", path="$.nodes")
+    _check_depth(d)
     return Network(tuple(_node(n, i) for i, n in enumerate(nodes)), name)
 
 
-def loads(text: str, file: str = "<json>") -> Network:
-    """The network in a JSON text; a JSON syntax error is a ParseError at its line:column."""
+class _Refused(Exception):
+    """A JSON literal refused while decoding (too many digits, NaN/Infinity): its text."""
+
+
+def _parse_int(text: str) -> int:
+    if len(text.lstrip("-").lstrip("0")) > MAX_DIGITS:
+        raise _Refused(text)
+    return int(text)
+
+
+def _parse_constant(text: str) -> Any:
+    raise _Refused(text)
+
+
+def _at(text: str, file: str, pos: int, message: str, hint: str | None = None) -> ParseError:
+    """A ParseError at character ``pos`` of ``text``, with its line (cut to 200 characters) and a caret."""
+    line = text.count("\n", 0, pos) + 1
+    start = text.rfind("\n", 0, pos) + 1
+    end = text.find("\n", pos)
+    row = text[start : end if end >= 0 else len(text)]
+    column = pos - start + 1
+    if column > 150:  # keep the caret on screen
+        row, column = "…" + row[pos - start - 100 : pos - start + 100], 102
+    return ParseError(message, hint=hint, file=file, line=line, column=column, source_line=row[:200])
+
+
+def _decode(text: str, file: str) -> Any:
     try:
-        data = json.loads(text)
+        return json.loads(text, parse_int=_parse_int, parse_constant=_parse_constant)
     except json.JSONDecodeError as exc:
-        lines = text.splitlines() or [""]
-        row = lines[exc.lineno - 1] if exc.lineno <= len(lines) else ""
-        raise ParseError(
-            f"not valid JSON: {exc.msg}", file=file, line=exc.lineno, column=exc.colno, source_line=row
-        ) from None
+        raise _at(text, file, exc.pos, f"not valid JSON: {exc.msg}") from None
+    except _Refused as exc:
+        literal = str(exc)
+        found = re.search(r"(?<![0-9A-Za-z.])" + re.escape(literal) + r"(?![0-9])", text)
+        where = found.start() if found else 0
+        if literal.lstrip("-")[:1].isdigit():
+            message = f"the number {literal[:20]}… is out of range (at most {MAX_SIZE_TEXT})"
+        else:
+            message = f"{literal} is not a JSON number"
+        raise _at(text, file, where, message, hint="sizes and counts are whole numbers up to 10**18") from None
+    except RecursionError:
+        raise ParseError(f"the JSON is nested too deeply (a network needs {MAX_JSON_DEPTH} levels at most)",
+                         file=file) from None
+
+
+def _check_depth(data: Any) -> None:
+    """Refuse nesting past MAX_JSON_DEPTH (walked without recursion), before anything recurses over it."""
+    stack: list[tuple[Any, int, str]] = [(data, 0, "$")]
+    while stack:
+        value, depth, path = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise NetworkJSONError(f"nested more than {MAX_JSON_DEPTH} levels deep", path=path,
+                                   hint="a layer argument is a number, a word or a short list of numbers")
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1, f"{path}.{k}"[:200]) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1, f"{path}[{i}]"[:200]) for i, v in enumerate(value))
+
+
+def loads(text: str, file: str = "<json>") -> Network:
+    """The network in a JSON text; a JSON syntax error is a ParseError at its line:column.
+
+    Integers of more than 40 digits, NaN and Infinity are refused where they are written; nesting deeper
+    than 32 levels and more than 100,000 nodes are refused (cnncalc.limits).
+    """
+    data = _decode(text, file)
+    _check_depth(data)
     return from_dict(data)
 
 

@@ -17,9 +17,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from math import prod
 
-from .errors import ArgumentError
+from .errors import ArgumentError, ShapeError
 from .expr import Expr, Var, product
+from .limits import MAX_SIZE, MAX_SIZE_TEXT, short_int
 
+#: the most axes a tensor may have (PyTorch allows 64)
+MAX_RANK = 64
 AXES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 
 
@@ -39,6 +42,12 @@ class Shape:
             raise ArgumentError(f"shape {self.dims} must hold non-negative integers")
         if not 0 <= self.spatial <= max(len(self.dims) - 1, 0):
             raise ArgumentError(f"shape {self.dims} cannot have {self.spatial} spatial axes")
+        if prod(self.dims) > MAX_SIZE or len(self.dims) > MAX_RANK:
+            raise ShapeError(
+                f"a tensor of {short_int(prod(self.dims))} elements ({len(self.dims)} axes) is past cnncalc's bound "
+                f"({MAX_SIZE_TEXT} elements per sample, {MAX_RANK} axes)",
+                hint="cnncalc models networks up to that size; check the repetition counts and scale factors",
+            )
 
     @classmethod
     def image(cls, *dims: int) -> Shape:

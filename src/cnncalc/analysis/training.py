@@ -12,6 +12,7 @@ options of a training analysis (optimizer, autocast, master weights, checkpointi
 Traceback (most recent call last):
 ...
 cnncalc.errors.ArgumentError: unknown optimizer 'adm' (did you mean 'adam'?)
+  hint: optimizers: sgd, momentum, adam, adamw, adafactor, adam8bit
 """
 
 from __future__ import annotations

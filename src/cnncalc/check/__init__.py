@@ -18,9 +18,11 @@ The network comes from the layer column where it says enough (the article's ``CO
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from ..analysis.fixes import suggest_fixes
 from ..errors import CnnCalcError, ShapeError
 from ..network import Network
-from .fixes import suggest_fixes
 from .infer import InferError, infer_network
 from .tables import Table, TableRow, find_tables
 from .verdict import CellVerdict, CheckReport, RowVerdict, TableReport, check_table
@@ -31,9 +33,10 @@ __all__ = ["CellVerdict", "CheckReport", "InferError", "RowVerdict", "TableRepor
 def _without_totals(table: Table) -> tuple[Table, tuple[TableRow, ...]]:
     """Split off 'Total …' rows (a sum, not a layer): they are checked against the sum of the rows."""
     col = table.columns.get("layer")
-    keep = tuple(r for r in table.rows if not r.get(col).lower().startswith("total"))
-    totals = tuple(r for r in table.rows if r not in keep)
-    return Table(table.line, table.form, table.headers, table.columns, keep), totals
+    is_total = [r.get(col).lower().startswith("total") for r in table.rows]
+    keep = tuple(r for r, t in zip(table.rows, is_total) if not t)
+    totals = tuple(r for r, t in zip(table.rows, is_total) if t)
+    return replace(table, rows=keep), totals
 
 
 def check(table: str, network: Network | str | None = None) -> CheckReport:
@@ -51,8 +54,10 @@ def check(table: str, network: Network | str | None = None) -> CheckReport:
         )
     net = _load(network)
     reports: list[TableReport] = []
+    first: dict[object, TableReport] = {}  # a table's content → the report of its first copy
     for t in tables:
-        earlier = next((r for r, old in zip(reports, tables) if old.same_content(t)), None)
+        content = (t.headers, tuple(r.cells for r in t.rows))
+        earlier = first.get(content)
         body, totals = _without_totals(t)
         if net is None:
             inferred = infer_network(body)
@@ -64,6 +69,7 @@ def check(table: str, network: Network | str | None = None) -> CheckReport:
                 rep.line, rep.form, rep.headers, rep.columns, rep.rows, rep.layout, rep.notes, same_as=earlier.line
             )
         reports.append(rep)
+        first.setdefault(content, rep)
     notes = (f"{len(tables)} tables found; each is checked",) if len(tables) > 1 else ()
     return CheckReport(tuple(reports), notes)
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import NoReturn
 
+from ..console import write
 from ..errors import CnnCalcError
+from ..limits import read_text
 from . import check
 
 EPILOG = """\
@@ -49,13 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _read(path: str) -> str:
-    if path == "-":
-        return sys.stdin.read()
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise CnnCalcError(f"cannot read '{path}': {reason}", hint="check the path (use - for stdin)") from None
+    return read_text(path)
 
 
 def main(argv: list[str]) -> int:
@@ -64,15 +59,15 @@ def main(argv: list[str]) -> int:
     try:
         report = check(_read(args.table), args.net)
     except CnnCalcError as err:
-        print(f"cnncalc check: error: {err}", file=sys.stderr)
+        write(sys.stderr, f"cnncalc check: error: {err}\n", "standard error")
         for fix in getattr(err, "fixes", ()):
             if f"fix: {fix}" not in str(err):
-                print(f"  fix: {fix}", file=sys.stderr)
+                write(sys.stderr, f"  fix: {fix}\n", "standard error")
         return 2
     if args.format == "json":
-        print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+        write(sys.stdout, json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n")
     else:
-        print(report)
+        write(sys.stdout, f"{report}\n")
     return 0 if report.ok else 1
 
 

@@ -289,7 +289,7 @@ class _Builder:
 
     def with_graph_fixes(self, err: ShapeError, name: str, layer: Layer) -> ShapeError:
         """The error with the fixes that need the whole chain (the pooling layer to drop)."""
-        from .fixes import suggest_fixes
+        from ..analysis.fixes import suggest_fixes
 
         g = Graph()
         for n, lay, source in [*self.items, (name, layer, None)]:

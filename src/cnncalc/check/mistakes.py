@@ -108,6 +108,21 @@ def one_bias(f: Facts, cell: str) -> list[Quantity]:
     return []
 
 
+def bias_in_macs(f: Facts, cell: str) -> list[Quantity]:
+    """The bias addition counted as a multiply-accumulate: (f·f·d + 1)·k per position, (p + 1)·c.
+
+    MACs count products only (torchvision's and fvcore's convention); a bias is an addition, a FLOP."""
+    if cell != "macs":
+        return []
+    if f.conv is not None and f.conv.bias:
+        vol, k = _conv_parts(f, _d(f))
+        return [q(_positions(f) * k * (vol + 1))]
+    if f.dense is not None and f.dense.bias:
+        p, c = _dense_parts(f, _p(f))
+        return [q((p + 1) * c)]
+    return []
+
+
 def depth_forgotten(f: Facts, cell: str) -> list[Quantity]:
     """The input's depth (channels) left out: (f·f + 1)·k, a dense layer fed H·W instead of H·W·C, size H·W."""
     x = f.row.input_shapes[0] if f.row.input_shapes else None
@@ -215,6 +230,8 @@ class Mistake:
 MISTAKES: tuple[Mistake, ...] = (
     Mistake("bias_forgotten", "bias forgotten", cells=bias_forgotten),
     Mistake("one_bias", "one bias for the whole layer instead of one per filter or neuron", cells=one_bias),
+    Mistake("bias_in_macs", "bias counted in MACs (a bias is an addition, not a multiply-accumulate)",
+            cells=bias_in_macs),
     Mistake("depth_forgotten", "input depth (channels) forgotten", cells=depth_forgotten),
     Mistake("area_for_volume", "the kernel's area used where its volume belongs", cells=area_for_volume),
     Mistake("previous_misread", "the previous layer's size misread", cells=previous_misread),

@@ -20,7 +20,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 #: column key → normalised header names (lower case, letters and digits only)
 HEADERS: dict[str, tuple[str, ...]] = {
@@ -88,6 +88,15 @@ class TableRow:
 
 
 @dataclass(frozen=True)
+class ClaimedTotal:
+    """A summary's total line: 'Total params: 41,482 (162.04 KB)' → ("params", "41,482")."""
+
+    line: int
+    key: str
+    text: str
+
+
+@dataclass(frozen=True)
 class Table:
     """A claimed table: the header cells, the known columns (key → index) and the data rows."""
 
@@ -96,6 +105,12 @@ class Table:
     headers: tuple[str, ...]
     columns: dict[str, int]
     rows: tuple[TableRow, ...]
+    #: the tool that printed it, when recognised ("keras": model.summary(), "torchinfo"), and what that implies
+    source: str | None = None
+    layout: str | None = None
+    #: the "Total params / Trainable params / Non-trainable params" lines printed under it
+    totals: tuple[ClaimedTotal, ...] = ()
+    notes: tuple[str, ...] = ()
 
     def same_content(self, other: Table) -> bool:
         return self.headers == other.headers and [r.cells for r in self.rows] == [r.cells for r in other.rows]
@@ -177,6 +192,9 @@ class _Reader:
     split: Callable[[str], list[str] | None]
     width: int
     starts: tuple[int, ...] = ()
+    #: a box-drawn table whose rows are separated by rules (Keras 3's model.summary()): a line right under a
+    #: row, with no rule between, holds that row's wrapped cells ('batch_normalization' / '(BatchNormalization)')
+    boxed: bool = False
 
     def continuation(self, line: str) -> tuple[int, str] | None:
         """(column, text) of an indented line holding one piece of text: a cell wrapped from the row above
@@ -186,6 +204,15 @@ class _Reader:
             return None
         at = len(line) - len(line.lstrip())
         return max(j for j, start in enumerate(self.starts) if start <= at or j == 0), text
+
+
+def _join(cell: str, more: str) -> str:
+    """A cell and its wrapped continuation: a space where the wrap took one ('name' + '(Class)',
+    '(None, 16,' + '16)'), none where a long word was folded."""
+    a, b = cell.strip(), more.strip()
+    if not a or not b:
+        return a or b
+    return f"{a} {b}" if b.startswith(("(", "[")) or a.endswith((",", ")", "]")) else a + b
 
 
 def _is_header(cells: list[str]) -> bool:
@@ -208,6 +235,9 @@ def _rows(lines: list[str], start: int, reader: _Reader) -> list[TableRow]:
             rows[-1] = rows[-1].extended(*wrapped)
             continue
         cells = reader.split(line)
+        if reader.boxed and after_row and cells is not None and len(cells) == len(rows[-1].cells):
+            rows[-1] = TableRow(rows[-1].line, tuple(_join(a, b) for a, b in zip(rows[-1].cells, cells)))
+            continue
         if cells is None or not any(cells) or _is_header(cells) or abs(len(cells) - reader.width) > 1:
             break
         if not _is_md_rule(cells):
@@ -254,15 +284,45 @@ def _fixed_width(header: str) -> _Reader:
 
 
 def _split_single(cells: list[str], width: int, keys: dict[int, str]) -> list[str] | None:
-    """The first way to split cells at single spaces into ``width`` cells whose typed cells all read."""
-    if len(cells) == width:
-        return cells if all(_reads(keys.get(j), c) for j, c in enumerate(cells)) else None
-    for j, cell in enumerate(cells):
-        for m in re.finditer(r"(?<=[)\]\d]) (?=[(\[\d])", cell):
-            found = _split_single([*cells[:j], cell[: m.start()], cell[m.end() :], *cells[j + 1 :]], width, keys)
-            if found is not None:
-                return found
-    return None
+    """The first way to split cells at single spaces into ``width`` cells whose typed cells all read.
+
+    The cells are cut into pieces at every candidate space (beside a bracket or a digit); a split joins
+    runs of pieces within one cell. "First": each cell ends as early as it can while the rest can still
+    be split — found by memoised search over (piece, cell index), so the work is polynomial in the
+    line's length (at most MAX_PIECES pieces), never exponential.
+    """
+    pieces: list[str] = []
+    joins: list[bool] = []  # joins[k]: pieces k and k+1 belong to the same original cell
+    for cell in cells:
+        parts = re.split(r"(?<=[)\]\d]) (?=[(\[\d])", cell)
+        joins += [True] * (len(parts) - 1) + [False]
+        pieces += parts
+    if len(pieces) > MAX_PIECES or len(pieces) < width:
+        return None
+    memo: dict[tuple[int, int], list[str] | None] = {}
+
+    def rest(k: int, j: int) -> list[str] | None:
+        """Pieces k… as cells j…width−1, or None."""
+        if k == len(pieces) or j == width:
+            return [] if k == len(pieces) and j == width else None
+        if (k, j) not in memo:
+            memo[(k, j)] = None
+            for end in range(k, len(pieces)):
+                text = " ".join(pieces[k : end + 1])
+                if _reads(keys.get(j), text):
+                    tail = rest(end + 1, j + 1)
+                    if tail is not None:
+                        memo[(k, j)] = [text, *tail]
+                        break
+                if not joins[end]:
+                    break
+        return memo[(k, j)]
+
+    return rest(0, 0)
+
+
+#: the most pieces a space-aligned row is cut into when splitting it at single spaces
+MAX_PIECES = 64
 
 
 def _reads(key: str | None, text: str) -> bool:
@@ -283,11 +343,70 @@ def _table_at(lines: list[str], n: int) -> Table | None:
         numbers = sum(1 for k in cols if k != "layer")
         if "layer" not in cols or numbers < 1:
             continue
-        reader = _fixed_width(lines[n]) if form == "text" else _Reader(split, len(cells))
+        reader = _fixed_width(lines[n]) if form == "text" else _Reader(split, len(cells), boxed=_boxed(lines, n))
         rows = _rows(lines, n + 1, reader)
         if rows:
-            return Table(n + 1, form, tuple(cells), cols, tuple(rows))
+            return _summary(lines, Table(n + 1, form, tuple(cells), cols, tuple(rows)))
     return None
+
+
+def _boxed(lines: list[str], n: int) -> bool:
+    """A rich table drawn with rules between its rows (Keras 3's summary): '┃' header, '├' separators."""
+    if "┃" not in lines[n]:
+        return False
+    for line in lines[n + 1 : n + 1 + 4 * MAX_SCAN]:
+        text = line.strip()
+        if text.startswith("├"):
+            return True
+        if text.startswith("└") or not text:
+            return False
+    return False
+
+
+#: how many lines under a table are searched for its total lines
+MAX_SCAN = 16
+_TOTAL = re.compile(r"^\s*(total|trainable|non-trainable)\s+params\s*:\s*([\d,]+)", re.IGNORECASE)
+_TOTAL_KEYS = {"total": "params", "trainable": "trainable", "non-trainable": "non_trainable"}
+_TORCHINFO_ROW = re.compile(r"^[\s│├└─|]*(.*?):\s*(\d+)-(\d+)$")
+
+
+def _summary(lines: list[str], table: Table) -> Table:
+    """What a tool's summary implies: Keras's and torchinfo's total lines (checked too); torchinfo's shapes
+    with a batch axis, channels first, and its container rows (which roll up their children)."""
+    header = re.sub(r"[^a-z:()-]", "", table.headers[table.columns.get("layer", 0)].lower())
+    source = "torchinfo" if header.startswith("layer(type:depth-idx)") else (
+        "keras" if header == "layer(type)" else None)
+    end = table.rows[-1].line if table.rows else table.line
+    totals = []
+    for k in range(end, min(end + MAX_SCAN, len(lines))):
+        m = _TOTAL.match(lines[k])
+        if m:
+            totals.append(ClaimedTotal(k + 1, _TOTAL_KEYS[m.group(1).lower()], m.group(2)))
+    table = replace(table, source=source, totals=tuple(totals))
+    return _torchinfo(table) if source == "torchinfo" else table
+
+
+def _torchinfo(table: Table) -> Table:
+    """torchinfo's rows: containers (the model, a Sequential holding deeper rows) dropped with a note, the
+    batch axis dropped from shapes ('[1, 16, 32, 32]' → '[16, 32, 32]'), shapes read channels first."""
+    col, shape_col = table.columns.get("layer", 0), table.columns.get("shape")
+    depths = []
+    for r in table.rows:
+        m = _TORCHINFO_ROW.match(r.get(col))
+        depths.append(int(m.group(2)) if m else 0)
+    kept, dropped = [], []
+    for i, r in enumerate(table.rows):
+        if depths[i] == 0 or (i + 1 < len(depths) and depths[i + 1] > depths[i]):
+            dropped.append(r.get(col))
+            continue
+        cells = list(r.cells)
+        if shape_col is not None and shape_col < len(cells):
+            cells[shape_col] = re.sub(r"^\s*\[\s*\d+\s*,\s*", "[", cells[shape_col])
+        kept.append(TableRow(r.line, tuple(cells)))
+    notes: tuple[str, ...] = ("torchinfo's shapes: batch axis dropped, read channels first (C, H, W)",)
+    if dropped:
+        notes += (f"torchinfo's container rows roll up their children, not checked: {', '.join(dropped)}",)
+    return replace(table, rows=tuple(kept), layout="chw", notes=notes)
 
 
 _SHAPE = re.compile(r"^[(\[]?\s*(\d+(?:\s*[,x×*]\s*\d+)*)\s*,?\s*[)\]]?$")

@@ -7,11 +7,13 @@ counts).
 
 from __future__ import annotations
 
-from ..analysis import Row
+from collections.abc import Callable
+
+from ..analysis import Result, Row
 from ..expr import Quantity, Var, total
 from .mistakes import Found
 from .tables import Table, TableRow, is_blank, parse_number
-from .verdict import OK, UNCHECKED, UNREADABLE, WRONG, CellVerdict, RowVerdict
+from .verdict import CONVENTION, OK, UNCHECKED, UNREADABLE, WRONG, CellVerdict, RowVerdict
 
 _GETTERS = {
     "params": lambda r: r.params,
@@ -51,3 +53,38 @@ def total_verdict(table: Table, trow: TableRow, rows: list[Row]) -> RowVerdict:
             found = (Found("claimed_sum", "the sum of the claimed rows", "the addition is right; the rows are not"),)
         cells.append(CellVerdict(key, text, WRONG, str(qty.value), qty.explain(), found))
     return RowVerdict(trow.line, trow.get(table.columns.get("layer")), "total", tuple(cells))
+
+
+#: a summary's total line → (its label, the getter of a row's count)
+_SUMMARY: dict[str, tuple[str, Callable[[Row], int]]] = {
+    "params": ("Total params", lambda r: r.params),
+    "trainable": ("Trainable params", lambda r: r.trainable.value),
+    "non_trainable": ("Non-trainable params", lambda r: r.non_trainable.value),
+}
+
+
+def summary_totals(table: Table, result: Result, keras: Result) -> list[RowVerdict]:
+    """The 'Total / Trainable / Non-trainable params' lines under a summary, each against the network's sum:
+    Keras's summary as Keras counts (BatchNorm's moving statistics are non-trainable parameters), torchinfo's
+    as PyTorch counts (they are buffers); a line of unknown origin may hold either, the other one a convention."""
+    counted = {"keras": keras, "torchinfo": result}.get(table.source or "")
+    out = []
+    for claim in table.totals:
+        label, get = _SUMMARY[claim.key]
+        main = counted or result
+        rows = [r for r in main.rows if not r.is_container]
+        qty = Quantity(total([Var(r.name, get(r)) for r in rows if get(r)]))
+        value = parse_number(claim.text)
+        other = sum(get(r) for r in (keras if main is result else result).rows if not r.is_container)
+        if value == qty.value:
+            cell = CellVerdict("params", claim.text, OK, str(qty.value), qty.explain())
+        elif counted is None and value == other:
+            cell = CellVerdict("params", claim.text, CONVENTION, str(qty.value), qty.explain(),
+                               note=f"Keras's count ({other}): BatchNorm's moving statistics as non-trainable "
+                               "parameters")
+        else:
+            who = {"keras": "as Keras counts", "torchinfo": "as PyTorch counts"}.get(table.source or "", "")
+            cell = CellVerdict("params", claim.text, UNREADABLE if value is None else WRONG, str(qty.value),
+                               qty.explain(), note="not a number" if value is None else who)
+        out.append(RowVerdict(claim.line, label, "total", (cell,)))
+    return out

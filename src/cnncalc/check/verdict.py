@@ -132,6 +132,7 @@ class CheckReport:
 
 
 def _norm(name: str) -> str:
+    name = re.sub(r":\s*\d+-\d+$", "", name.strip())  # torchinfo's 'Conv2d: 1-1' (depth-index)
     return re.sub(r"[^a-z0-9]", "", re.split(r"[(\[]", name, maxsplit=1)[0].lower())
 
 
@@ -214,6 +215,10 @@ def _convention(key: str, value: int, row: Row, keras: Row) -> str:
     return ""
 
 
+#: the earlier rows a mistake may have read in place of the previous one (nearest first; bounds the work)
+MAX_EARLIER = 32
+
+
 def check_table(
     table: Table,
     network: Network,
@@ -222,9 +227,12 @@ def check_table(
     totals: tuple[TableRow, ...] = (),
 ) -> TableReport:
     """Recompute every claimed cell of a table against a network."""
+    if layout is None and table.layout is not None:
+        layout = table.layout
     if layout is None:
         first = parse_shape(table.rows[0].get(table.columns.get("shape"))) if table.rows else None
         layout = guess_layout(first) if first else "hwc"
+    notes = notes + table.notes
     conv = Conventions(layout="chw" if layout == "chw" else "hwc")
     result, keras = analyze(network, conv), analyze(network, conv.but(counting="keras"))
     rows = match_rows(table, result)
@@ -232,13 +240,17 @@ def check_table(
     claims = [Claims(t.get(table.columns.get("shape")), t.get(table.columns.get("size"))) for t in table.rows]
     verdicts = []
     for i, (trow, row) in enumerate(zip(table.rows, rows)):
-        f = facts_of(row, tuple(rows[:i][:-1]) if i else ())
+        f = facts_of(row, tuple(rows[max(i - 1 - MAX_EARLIER, 0) : i - 1]) if i else ())
         carry = carried(row, rows[i - 1], claims[i - 1], layout, conv) if i else None
         verdicts.append(_row_verdict(table, trow, row, keras_rows[row.name], f, layout, carry))
     if totals:
         from .totals import total_verdict
 
         verdicts += [total_verdict(table, t, list(result.rows)) for t in totals]
+    if table.totals:
+        from .totals import summary_totals
+
+        verdicts += summary_totals(table, result, keras)
     return TableReport(table.line, table.form, table.headers, table.columns, tuple(verdicts), layout, notes)
 
 

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ArgumentError
-from ..expr import Num, Var
+from ..expr import Num, Quantity, Var
 from ..shape import Shape
 from .args import check_choice, check_int
-from .base import Computed, Counting, Layer, q, register
+from .base import Computed, Counting, Layer, MemoryRule, q, register
 
 #: element-wise FLOPs per output element, a documented estimate (no framework publishes these)
 ACTIVATIONS: dict[str, int] = {
@@ -72,6 +72,12 @@ class Activation(Layer):
     def label(self) -> str:
         return self.function
 
+    def memory_rule(self, inputs: tuple[Shape, ...], computed: Computed) -> MemoryRule:
+        """relu, sigmoid, tanh, softmax, elu keep their output for backward; the others their input."""
+        out = self.function in ("relu", "sigmoid", "tanh", "softmax", "elu")
+        return MemoryRule(saves_inputs=() if out else (0,), saves_output=out, fp32=self.function == "softmax",
+                          why=f"{self.function} saves its {'output' if out else 'input'}")
+
     def compute(self, inputs: tuple[Shape, ...], counting: Counting) -> Computed:
         (x,) = inputs
         return Computed(output=x, elementwise_flops=activation_flops(self.function, x.size))
@@ -133,3 +139,10 @@ class Dropout(Layer):
 
     def compute(self, inputs: tuple[Shape, ...], counting: Counting) -> Computed:
         return Computed(output=inputs[0])
+
+    def memory_rule(self, inputs: tuple[Shape, ...], computed: Computed) -> MemoryRule:
+        """The identity at inference; in training a new output and a 1-byte mask per element."""
+        if not self.rate:
+            return MemoryRule(allocates="view", why="rate 0: the identity")
+        return MemoryRule(allocates="view", in_training="new", extra=Quantity(Var("n", inputs[0].size)),
+                          extra_width=1, why="the identity at inference; in training it saves a bool mask")

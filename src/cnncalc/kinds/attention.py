@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import ShapeError
-from ..expr import Expr, Var, total
+from ..expr import Expr, Num, Quantity, Var, total
 from ..shape import Shape
 from .args import check_int
-from .base import Computed, Counting, Layer, q, register
+from .base import Computed, Counting, Layer, MemoryRule, q, register
 
 
 @register("attention", "mha", "multihead_attention")
@@ -22,6 +22,17 @@ class MultiHeadAttention(Layer):
     """
 
     kind = "attention"
+    def memory_rule(self, inputs: tuple[Shape, ...], computed: Computed) -> MemoryRule:
+        """The math path: saves the inputs, q, k, v, the softmax (h·L·S) and the context before the output
+        projection; autocast runs its matmuls in bf16/fp16."""
+        x = inputs[0]
+        s = inputs[1] if len(inputs) > 1 else x
+        length, other = x.size // max(x.channels, 1), s.size // max(s.channels, 1)
+        e = self.embed_dim or x.channels
+        extra = (Num(4) * Var("L", length) * Var("E", e)
+                 + Var("h", self.num_heads) * Var("L", length) * Var("S", other))
+        return MemoryRule(saves_inputs=tuple(range(len(inputs))), extra=Quantity(extra), lower=True,
+                          why="saves its inputs, q, k, v, the attention weights h·L·S and the context (math path)")
     arity = (1, 3)
     positional = ("num_heads",)
     aliases = {"heads": "num_heads", "embed_dim": "embed_dim"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import KW_ONLY, dataclass
 from typing import TYPE_CHECKING
 
@@ -10,7 +11,7 @@ from ..expr import Expr, Num, Quantity, Var, maximum, product
 from ..shape import Shape, axis_names
 from .activation import activation_flops, check_activation
 from .args import IntOrTuple, PaddingSpec, check_int, check_ints, check_padding, expand
-from .base import Computed, Counting, Layer, RFStep, q, register
+from .base import Computed, Counting, Layer, MemoryRule, RFStep, q, register
 from .window import Window, kernel_factors
 
 CONV_ALIASES = {
@@ -38,6 +39,18 @@ def spatial_rank(layer_ndim: int | None, x: Shape, kind: str) -> int:
     return ndim
 
 
+def _nearest_common_divisors(a: int, b: int, near: int, window: int = 500) -> list[int]:
+    """Up to two divisors of both a and b nearest to ``near``: those within ``window`` of it, gcd(a, b)
+    and 1 (bounded work, whatever the sizes).
+
+    >>> _nearest_common_divisors(3, 8, 10**18), _nearest_common_divisors(64, 128, 5)
+    ([1], [4, 8])
+    """
+    g = math.gcd(a, b)
+    found = {d for d in range(max(near - window, 1), min(near + window, g) + 1) if g % d == 0} | {g, 1}
+    return sorted(found, key=lambda d: (abs(d - near), d))[:2]
+
+
 def check_groups(c_in: int, filters: int, groups: int) -> None:
     if c_in % groups or filters % groups:
         which = "input channels" if c_in % groups else "filters"
@@ -45,13 +58,7 @@ def check_groups(c_in: int, filters: int, groups: int) -> None:
         raise ShapeError(
             f"{which} must be divisible by groups: {n} mod {groups} = {n % groups}",
             hint=f"use groups that divide both {c_in} input channels and {filters} filters",
-            fixes=tuple(
-                f"groups={g}"
-                for g in sorted(
-                    {g for g in range(1, min(c_in, filters) + 1) if c_in % g == 0 and filters % g == 0},
-                    key=lambda g: abs(g - groups),
-                )[:2]
-            ),
+            fixes=tuple(f"groups={g}" for g in _nearest_common_divisors(c_in, filters, groups)),
         )
 
 
@@ -113,6 +120,15 @@ class Conv(_Windowed):
     """Convolution, 1-D to 3-D: params ((f·f·d) + 1)·k, MACs Ho·Wo·k·f·f·d."""
 
     kind = "conv"
+    saves = "input"
+
+    def memory_rule(self, inputs: tuple[Shape, ...], computed: Computed) -> MemoryRule:
+        """Saves its input (and its weight); autocast runs it in bf16/fp16; a dense k×k convolution (one group,
+        a kernel larger than 1×1) is given a cuDNN workspace of up to twice its output while it runs."""
+        k = self.kernel_size
+        dense = getattr(self, "groups", 1) == 1 and any(v > 1 for v in (k if isinstance(k, tuple) else (k,)))
+        return MemoryRule(saves_inputs=(0,), lower=True, workspace=2 if dense else 0,
+                          why="saves its input" + ("; cuDNN workspace ≤ 2× its output" if dense else ""))
     positional = ("filters", "kernel_size")
     aliases = CONV_ALIASES | {"in_channels": "in_channels"}
 
@@ -162,6 +178,9 @@ class DepthwiseConv(_Windowed):
     """Depthwise convolution (Keras DepthwiseConv2D): params (f·f + 1)·d·m, one filter per channel."""
 
     kind = "depthwise"
+    def memory_rule(self, inputs: tuple[Shape, ...], computed: Computed) -> MemoryRule:
+        """Saves its input; autocast runs it in bf16/fp16."""
+        return MemoryRule(saves_inputs=(0,), lower=True, why="saves its input")
     positional = ("kernel_size",)
     aliases = CONV_ALIASES
 
@@ -197,6 +216,13 @@ class SeparableConv(_Windowed):
     """Depthwise-separable convolution as Keras's SeparableConv2D counts it: f·f·d·m + (d·m·k + k)."""
 
     kind = "separable"
+    def memory_rule(self, inputs: tuple[Shape, ...], computed: Computed) -> MemoryRule:
+        """Saves its input and the depthwise result (the pointwise conv's input)."""
+        (x,) = inputs
+        mid = Quantity(Var("n_dw", computed.output.size // max(computed.output.channels, 1) * x.channels
+                            * getattr(self, "depth_multiplier", 1)))
+        return MemoryRule(saves_inputs=(0,), extra=mid, lower=True,
+                          why="saves its input and the depthwise output")
     positional = ("filters", "kernel_size")
     aliases = CONV_ALIASES
 
@@ -238,6 +264,9 @@ class ConvTranspose(_Windowed):
     """Transposed convolution: Ho = (H − 1)·s − p₁ − p₂ + d·(f − 1) + output_padding + 1."""
 
     kind = "conv_transpose"
+    def memory_rule(self, inputs: tuple[Shape, ...], computed: Computed) -> MemoryRule:
+        """Saves its input; autocast runs it in bf16/fp16."""
+        return MemoryRule(saves_inputs=(0,), lower=True, why="saves its input")
     positional = ("filters", "kernel_size")
     aliases = CONV_ALIASES
 

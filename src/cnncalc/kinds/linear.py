@@ -9,7 +9,7 @@ from ..expr import Expr, Var, product
 from ..shape import Shape
 from .activation import activation_flops, check_activation
 from .args import check_int
-from .base import Computed, Counting, Layer, q, register
+from .base import Computed, Counting, Layer, MemoryRule, q, register
 
 
 def leading_positions(dims: tuple[int, ...]) -> Expr:
@@ -27,6 +27,9 @@ class Dense(Layer):
     """
 
     kind = "dense"
+    def memory_rule(self, inputs: tuple[Shape, ...], computed: Computed) -> MemoryRule:
+        """Saves its input (and its weight); autocast runs it in bf16/fp16."""
+        return MemoryRule(saves_inputs=(0,), lower=True, why="saves its input")
     positional = ("units",)
     aliases = {"out_features": "units", "c": "units", "use_bias": "bias", "in_features": "in_features"}
 

@@ -8,7 +8,7 @@ from ..errors import ArgumentError, MergeError
 from ..expr import Var, product
 from ..shape import Shape
 from .args import check_int
-from .base import Computed, Counting, Layer, q, register
+from .base import Computed, Counting, Layer, MemoryRule, q, register
 
 
 def _shown(inputs: tuple[Shape, ...]) -> str:
@@ -65,6 +65,7 @@ class Add(_Elementwise):
     """Element-wise sum of branches of one shape (a residual connection)."""
 
     kind = "add"
+    saves = "none"
 
 
 @register("multiply", "mul")
@@ -73,6 +74,7 @@ class Multiply(_Elementwise):
     """Element-wise product of branches of one shape (gating, squeeze-and-excitation)."""
 
     kind = "multiply"
+    saves = "inputs"
 
 
 @register("concat", "concatenate")
@@ -87,6 +89,7 @@ class Concat(Layer):
     """
 
     kind = "concat"
+    saves = "none"
     arity = (2, None)
 
     axis: int = -1
@@ -151,6 +154,9 @@ class MatMul(Layer):
     """Matrix product of two inputs (…, n, k) @ (…, k, m) → (…, n, m): MACs …·n·k·m."""
 
     kind = "matmul"
+    def memory_rule(self, inputs: tuple[Shape, ...], computed: Computed) -> MemoryRule:
+        """Saves both operands; autocast runs it in bf16/fp16."""
+        return MemoryRule(saves_inputs=tuple(range(len(inputs))), lower=True, why="saves both operands")
     arity = (2, 2)
 
     #: multiply by the second input transposed: (…, n, k) @ (…, m, k)ᵀ, as in Q·Kᵀ

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import ArgumentError, ShapeError
-from ..expr import Num, Var, product
+from ..expr import Num, Quantity, Var, product
 from ..shape import Shape
 from .args import check_int
-from .base import Computed, Counting, Layer, q, register
+from .base import Computed, Counting, Layer, MemoryRule, q, register
 
 
 def _flag(name: str, value: object) -> None:
@@ -37,6 +37,10 @@ class BatchNorm(Layer):
     """
 
     kind = "batchnorm"
+    def memory_rule(self, inputs: tuple[Shape, ...], computed: Computed) -> MemoryRule:
+        """Saves its input plus the batch mean and inverse std per channel (float32)."""
+        return MemoryRule(saves_inputs=(0,), fixed=Quantity(Num(2) * Var("C", inputs[0].channels)),
+                          why="saves its input plus mean and invstd per channel (2·C float32)")
     aliases = {"scale": "affine", "center": "affine"}
 
     affine: bool = True
@@ -68,6 +72,11 @@ class LayerNorm(Layer):
     """Layer normalisation over the last ``axes`` axes: γ and β of that size."""
 
     kind = "layernorm"
+    def memory_rule(self, inputs: tuple[Shape, ...], computed: Computed) -> MemoryRule:
+        """Saves its input plus mean and rstd per normalised row (float32); autocast runs it in float32."""
+        rows = inputs[0].size // max(inputs[0].dims[-1], 1)
+        return MemoryRule(saves_inputs=(0,), extra=Quantity(Num(2) * Var("rows", rows)), extra_width=4, fp32=True,
+                          why="saves its input plus mean and rstd per row (float32)")
     aliases = {"elementwise_affine": "affine"}
 
     axes: int = 1
@@ -96,6 +105,11 @@ class RMSNorm(Layer):
     """RMS normalisation over the last axis: one learnt scale per feature."""
 
     kind = "rmsnorm"
+    def memory_rule(self, inputs: tuple[Shape, ...], computed: Computed) -> MemoryRule:
+        """Saves its input plus rstd per normalised row (float32)."""
+        rows = inputs[0].size // max(inputs[0].dims[-1], 1)
+        return MemoryRule(saves_inputs=(0,), extra=Quantity(Var("rows", rows)), extra_width=4,
+                          why="saves its input plus rstd per row (float32)")
 
     affine: bool = True
 
@@ -111,6 +125,10 @@ class GroupNorm(Layer):
     """Group normalisation: channels split into groups; γ and β per channel."""
 
     kind = "groupnorm"
+    def memory_rule(self, inputs: tuple[Shape, ...], computed: Computed) -> MemoryRule:
+        """Saves its input plus mean and rstd per group (float32); autocast runs it in float32."""
+        return MemoryRule(saves_inputs=(0,), extra=Quantity(Num(2) * Var("G", self.groups)), extra_width=4,
+                          fp32=True, why="saves its input plus mean and rstd per group")
     positional = ("groups",)
     aliases = {"num_groups": "groups"}
 
@@ -139,6 +157,10 @@ class InstanceNorm(Layer):
     """Instance normalisation: PyTorch's default has no affine terms and no running statistics."""
 
     kind = "instancenorm"
+    def memory_rule(self, inputs: tuple[Shape, ...], computed: Computed) -> MemoryRule:
+        """Saves its input plus mean and rstd per channel (float32)."""
+        return MemoryRule(saves_inputs=(0,), extra=Quantity(Num(2) * Var("C", inputs[0].channels)), extra_width=4,
+                          why="saves its input plus mean and rstd per channel and sample")
 
     affine: bool = False
     track_running_stats: bool = False

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from ..errors import ArgumentError, ShapeError
-from ..expr import Expr, Var, product
+from ..expr import Expr, Num, Quantity, Var, product
 from ..shape import Shape, axis_names
 from .args import IntOrTuple, PaddingSpec, check_choice, check_ints, check_padding, expand
-from .base import Computed, Counting, Layer, RFRule, RFStep, q, register
+from .base import Computed, Counting, Layer, MemoryRule, RFRule, RFStep, q, register
 from .conv import spatial_rank
 from .window import Window, kernel_factors
 
@@ -89,6 +90,10 @@ class MaxPool(_Pool):
     """Max pooling: no parameters; stride defaults to the kernel."""
 
     kind = "maxpool"
+    def memory_rule(self, inputs: tuple[Shape, ...], computed: Computed) -> MemoryRule:
+        """Saves its input plus the int64 index of each output's maximum."""
+        return MemoryRule(saves_inputs=(0,), extra=Quantity(Var("n_out", computed.output.size)), extra_width=8,
+                          why="saves its input plus int64 indices of the output's size")
 
     def per_window(self, kf: Expr) -> Expr:
         return kf - 1
@@ -120,6 +125,11 @@ class GlobalPool(Layer):
     """Global pooling over every spatial axis: (H, W, C) → (C,), or (1, 1, C) with keepdims."""
 
     kind = "global_pool"
+    def memory_rule(self, inputs: tuple[Shape, ...], computed: Computed) -> MemoryRule:
+        """A mean keeps nothing (only shapes); a max keeps its input and output."""
+        if self.op == "avg":
+            return MemoryRule(why="a mean saves nothing for backward")
+        return MemoryRule(saves_inputs=(0,), saves_output=True, why="saves its input and output")
     aliases = {"keep_dims": "keepdims"}
 
     op: str = "avg"
@@ -141,8 +151,21 @@ class GlobalPool(Layer):
 
 
 def adaptive_windows(i: int, o: int) -> list[tuple[int, int]]:
-    """PyTorch's adaptive windows: [⌊j·I/O⌋, ⌈(j+1)·I/O⌉) for each output j."""
+    """PyTorch's adaptive windows: [⌊j·I/O⌋, ⌈(j+1)·I/O⌉) for each output j (a list as long as O)."""
     return [((j * i) // o, -(-((j + 1) * i) // o)) for j in range(o)]
+
+
+def adaptive_cells(i: int, o: int) -> int:
+    """The summed length of the O adaptive windows over I positions, in closed form: I + O − gcd(I, O).
+
+    Σ⌈(j+1)I/O⌉ − Σ⌊jI/O⌋ telescopes to I plus the number of j whose window end is not exact (O − gcd),
+    so the work does not grow with O.
+
+    >>> all(adaptive_cells(i, o) == sum(b - a for a, b in adaptive_windows(i, o))
+    ...     for i in range(1, 30) for o in range(1, 30))
+    True
+    """
+    return i + o - math.gcd(i, o)
 
 
 @register("adaptive_avgpool", op="avg")
@@ -152,6 +175,10 @@ class AdaptivePool(Layer):
     """Adaptive pooling to a fixed output size; windows overlap when the input is not a multiple."""
 
     kind = "adaptive_pool"
+    def memory_rule(self, inputs: tuple[Shape, ...], computed: Computed) -> MemoryRule:
+        """Saves its input (max: plus int64 indices of the output's size)."""
+        extra = Quantity(Var("n_out", computed.output.size)) if self.op == "max" else Quantity(Num(0))
+        return MemoryRule(saves_inputs=(0,), extra=extra, extra_width=8, why="saves its input")
     positional = ("output_size",)
 
     output_size: IntOrTuple = 1
@@ -172,7 +199,7 @@ class AdaptivePool(Layer):
         ins = x.dims[:-1]
         covered = 1
         for i, o in zip(ins, outs):
-            covered *= sum(b - a for a, b in adaptive_windows(i, o))
+            covered *= adaptive_cells(i, o)
         rf: RFRule
         if all(o == 1 for o in outs):
             rf = "global"

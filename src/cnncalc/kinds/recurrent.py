@@ -70,12 +70,18 @@ class Recurrent(Layer):
         g, h, b = Var("g", GATES[self.cell]), Var("H", self.units), self.biases(counting)
         params: list[Expr] = []
         macs: list[Expr] = []
-        for layer in range(self.num_layers):
+        # the first layer reads the features, every later one the same dirs·H: one term each, the later
+        # ones multiplied by their count (work independent of num_layers)
+        for layer, count in ((0, 1), (1, self.num_layers - 1)):
+            if count < 1:
+                continue
             i = Var("I", feats) if layer == 0 else Var("dirs·H", dirs * self.units)
             weights = h * i + h * h
             per = weights + Var("b", b) * h if b else weights
-            params.append((Var("dirs", dirs) * g * per) if dirs > 1 else g * per)
-            macs.append(Var("L", seq) * Var("dirs", dirs) * g * weights if dirs > 1 else Var("L", seq) * g * weights)
+            p = (Var("dirs", dirs) * g * per) if dirs > 1 else g * per
+            m = Var("L", seq) * Var("dirs", dirs) * g * weights if dirs > 1 else Var("L", seq) * g * weights
+            params.append(Var("layers−1", count) * p if count > 1 else p)
+            macs.append(Var("layers−1", count) * m if count > 1 else m)
         width = dirs * self.units
         out = Shape((seq, width)) if self.return_sequences else Shape((width,))
         return Computed(

@@ -28,6 +28,7 @@ class Input(Layer):
     """
 
     kind = "input"
+    saves = "none"
     arity = (0, 0)
     positional = ("shape",)
 
@@ -70,6 +71,8 @@ class Flatten(Layer):
     """Flatten to one axis of H·W·C features (the order follows the layout; the size does not)."""
 
     kind = "flatten"
+    saves = "none"
+    allocates = "view"
 
     def compute(self, inputs: tuple[Shape, ...], counting: Counting) -> Computed:
         (x,) = inputs
@@ -82,6 +85,8 @@ class Reshape(Layer):
     """Reshape to a target shape (batch excluded); one axis may be −1."""
 
     kind = "reshape"
+    saves = "none"
+    allocates = "view"
     positional = ("target",)
     aliases = {"shape": "target", "target_shape": "target"}
 
@@ -123,6 +128,7 @@ class ZeroPad(Layer):
     """Zero padding of the spatial axes: (before, after) per axis, or one number for all sides."""
 
     kind = "zeropad"
+    saves = "none"
     positional = ("padding",)
     aliases = {"p": "padding"}
 
@@ -163,6 +169,7 @@ class Upsample(Layer):
     """Upsampling by an integer factor or to a size; nearest, bilinear, bicubic, trilinear."""
 
     kind = "upsample"
+    saves = "none"
     positional = ("scale_factor",)
     aliases = {"scale": "scale_factor", "size": "size", "interpolation": "mode"}
 
@@ -217,6 +224,8 @@ class Crop(Layer):
     ((before, after) per axis, as Keras's Cropping2D)."""
 
     kind = "crop"
+    saves = "none"
+    allocates = "view"
     positional = ("size",)
 
     size: IntOrTuple | None = None
@@ -267,6 +276,8 @@ class Select(Layer):
     """Pick channels by index (LeNet-5's partial connection table): (H, W, C) → (H, W, len(channels))."""
 
     kind = "select"
+    saves = "none"
+    allocates = "view"
     positional = ("channels",)
 
     channels: tuple[int, ...] = (0,)

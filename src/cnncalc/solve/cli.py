@@ -14,8 +14,10 @@ import json
 import sys
 from typing import Any, NoReturn
 
+from ..console import write
 from ..errors import CnnCalcError
-from .solver import Bounds, Solutions, same_padding, search, undo
+from ..limits import MAX_DIGITS
+from .solver import MAX_LISTED, Bounds, Solutions, same_padding, search, undo
 
 EPILOG = """\
 examples:
@@ -45,6 +47,17 @@ def _ints(text: str) -> tuple[int, ...]:
     return values
 
 
+def _count(text: str) -> int:
+    """--limit: a whole number ≥ 0 (0: all)."""
+    try:
+        value = int(text) if len(text) <= MAX_DIGITS else -1
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 0 (0: all), got {text[:40]!r}")
+    return value
+
+
 def _parsers() -> dict[str, argparse.ArgumentParser]:
     size = _Parser(
         prog="cnncalc solve",
@@ -59,7 +72,11 @@ def _parsers() -> dict[str, argparse.ArgumentParser]:
     size.add_argument("--dilation", type=_ints, default=(1,), help="dilations to try, e.g. 1,2,3 (default 1)")
     size.add_argument("--max-padding", type=int, help="largest padding tried (default ⌊f_eff/2⌋)")
     size.add_argument("--max-stride", type=int, help="largest stride listed (default: every stride that works)")
-    size.add_argument("--limit", type=int, default=20, help="list at most this many (default 20; 0: all)")
+    size.add_argument("--limit", type=_count, default=20,
+                      help="list at most this many (default 20; 0: all, up to 1,000)")
+    size.add_argument("--kernel", "-k", type=int, help="pin the kernel (the others are solved for)")
+    size.add_argument("--stride", "-s", type=int, help="pin the stride")
+    size.add_argument("--padding", "-p", type=int, help="pin the padding")
     same = _Parser(prog="cnncalc solve same", description="The padding that keeps the size (⌈i/s⌉ for stride s).")
     undo_p = _Parser(
         prog="cnncalc solve undo",
@@ -90,19 +107,35 @@ def _combo_lines(found: Solutions) -> list[str]:
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
     lines = ["  " + "  ".join(x.ljust(w) for x, w in zip(r, widths)).rstrip() for r in [head, *rows]]
     if found.total > len(found.combos):
-        lines.append(f"  … {found.total - len(found.combos)} more (raise --limit, or 0 for all)")
+        more = found.total - len(found.combos)
+        cap = " (at most 1,000 are listed)" if len(found.combos) >= MAX_LISTED else " (raise --limit, or 0 for all)"
+        lines.append(f"  … {more} more{cap}")
     return lines
+
+
+def _limits(a: argparse.Namespace, grow: bool) -> str:
+    """The search's bounds as a reader checks them: 'kernel ≤ 11, dilation 1, padding ≤ ⌊f_eff/2⌋'."""
+    kernel = f"kernel {a.kernel}" if a.kernel is not None else f"kernel ≤ {a.max_kernel}"
+    if a.padding is not None:
+        padding = f"padding {a.padding}"
+    elif a.max_padding is not None:
+        padding = f"padding ≤ {a.max_padding}"
+    else:
+        padding = "padding ≤ " + ("f_eff − 1" if grow else "⌊f_eff/2⌋")
+    parts = [kernel, f"dilation {','.join(map(str, a.dilation))}", padding]
+    if a.stride is not None:
+        parts.append(f"stride {a.stride}")
+    elif a.max_stride is not None:
+        parts.append(f"stride ≤ {a.max_stride}")
+    return ", ".join(parts)
 
 
 def _run_size(a: argparse.Namespace) -> tuple[int, Any, str]:
     grow = a.output > a.input + 1
-    bounds = Bounds(a.max_kernel, a.dilation, a.max_padding, a.max_stride)
+    bounds = Bounds(a.max_kernel, a.dilation, a.max_padding, a.max_stride, a.kernel, a.stride, a.padding)
     found = search(a.input, a.output, bounds, transposed=grow, limit=a.limit if a.limit > 0 else None)
     what = "transposed convolutions" if grow else "convolution/pooling windows"
-    limits = f"kernel ≤ {a.max_kernel}, dilation {','.join(map(str, a.dilation))}, padding ≤ " + (
-        str(a.max_padding) if a.max_padding is not None else ("f_eff − 1" if grow else "⌊f_eff/2⌋")
-    )
-    limits += f", stride ≤ {a.max_stride}" if a.max_stride is not None else ""
+    limits = _limits(a, grow)
     data = {
         "input": a.input,
         "output": a.output,
@@ -164,9 +197,9 @@ def main(argv: list[str]) -> int:
     try:
         status, data, text = run(args)
     except CnnCalcError as err:
-        print(f"cnncalc solve: error: {err}", file=sys.stderr)
+        write(sys.stderr, f"cnncalc solve: error: {err}\n", "standard error")
         return 2
-    print(json.dumps(data, indent=2, ensure_ascii=False) if args.format == "json" else text)
+    write(sys.stdout, (json.dumps(data, indent=2, ensure_ascii=False) if args.format == "json" else text) + "\n")
     return status
 
 

@@ -16,15 +16,16 @@ before it is returned, so a proposed combination always gives the requested size
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import islice, repeat
 
-from ..errors import ArgumentError
+from ..errors import ArgumentError, ArgumentTypeError
 from ..expr import Quantity
 from ..kinds.conv import ConvTranspose
 from ..kinds.window import Window
 from ..kinds.window import same_padding as tf_same_padding
+from ..limits import check_size
 from ..shape import Shape
 
 
@@ -56,9 +57,17 @@ class Combo:
         return out
 
 
+#: the most (kernel, dilation, padding) triples a search examines, and the most answers it lists
+MAX_SEARCH = 250_000
+MAX_LISTED = 1_000
+
+
 def _positive(name: str, value: int, least: int = 1) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ArgumentTypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
+    if value < least:
         raise ArgumentError(f"{name} must be an integer ≥ {least}, got {value!r}")
+    check_size(name, value)
 
 
 def window_output(i: int, kernel: int, stride: int, padding: int, dilation: int = 1) -> Quantity:
@@ -77,28 +86,47 @@ class Bounds:
     dilations: tuple[int, ...] = (1,)
     max_padding: int | None = None
     max_stride: int | None = None
+    #: pinned values: only this kernel, stride or padding (None: searched or solved for)
+    kernel: int | None = None
+    stride: int | None = None
+    padding: int | None = None
 
     def __post_init__(self) -> None:
         _positive("max kernel", self.max_kernel)
+        if not isinstance(self.dilations, tuple) or not self.dilations:
+            raise ArgumentTypeError(f"dilations must be a non-empty tuple of integers, got {self.dilations!r}")
         for d in self.dilations:
             _positive("dilation", d)
-        if self.max_padding is not None:
-            _positive("max padding", self.max_padding, 0)
-        if self.max_stride is not None:
-            _positive("max stride", self.max_stride)
+        for name, value, least in (("max padding", self.max_padding, 0), ("max stride", self.max_stride, 1),
+                                   ("kernel", self.kernel, 1), ("stride", self.stride, 1),
+                                   ("padding", self.padding, 0)):
+            if value is not None:
+                _positive(name, value, least)
+
+    def space(self, i: int, o: int, transposed: bool) -> int:
+        """How many (kernel, dilation, padding) triples a search examines (arithmetic, no enumeration)."""
+        windows = (1 if self.kernel is not None else self.max_kernel) * len(set(self.dilations))
+        if windows > MAX_SEARCH:
+            return windows
+        return sum(len(self.paddings(eff, transposed)) for _, _, eff in self.windows())
 
     def windows(self) -> Iterator[tuple[int, int, int]]:
         """(kernel, dilation, f_eff), smallest kernel first; a dilated kernel of 1 is the plain one, skipped."""
-        for k in range(1, self.max_kernel + 1):
+        kernels = range(self.kernel, self.kernel + 1) if self.kernel is not None else range(1, self.max_kernel + 1)
+        for k in kernels:
             for d in sorted(set(self.dilations)):
-                if d == 1 or k > 1:
+                if d == 1 or k > 1 or self.kernel is not None:
                     yield k, d, d * (k - 1) + 1
 
     def paddings(self, eff: int, transposed: bool) -> range:
+        if self.padding is not None:
+            return range(self.padding, self.padding + 1)
         default = eff - 1 if transposed else eff // 2
         return range((default if self.max_padding is None else self.max_padding) + 1)
 
     def capped(self, strides: range) -> range:
+        if self.stride is not None:
+            return range(self.stride, self.stride + 1) if self.stride in strides else range(0)
         if self.max_stride is None or strides.stop <= self.max_stride + 1:
             return strides
         return range(strides.start, max(self.max_stride + 1, strides.start))
@@ -128,6 +156,18 @@ def _transposed_strides(i: int, o: int, eff: int, p: int, d: int) -> tuple[range
     return below_d, from_d
 
 
+def _any_stride(stride: int, transposed: bool) -> Callable[[int, int, int, int, int], tuple[range, ...]]:
+    """The rule for a pinned stride where every large enough stride works (OUT = 1, or a transposed conv of
+    IN = 1), and only the smallest is otherwise listed."""
+
+    def rule(i: int, o: int, eff: int, p: int, d: int) -> tuple[range, ...]:
+        n = (o + 2 * p - eff) if transposed else (i + 2 * p - eff)
+        works = n >= 0 and (stride > n or (transposed and d > n))
+        return (range(stride, stride + 1),) if works else ()
+
+    return rule
+
+
 @dataclass(frozen=True)
 class Solutions:
     """The first ``limit`` combinations taking one size to another, smallest kernel first, and how many in all."""
@@ -150,8 +190,21 @@ def search(
     """
     _positive("input size", i)
     _positive("output size", o)
+    if limit is not None:
+        _positive("limit", limit)
     b = bounds or Bounds()
-    rule = _transposed_strides if transposed else _window_strides
+    space = b.space(i, o, transposed)
+    if space > MAX_SEARCH:
+        raise ArgumentError(
+            f"the search would examine {space:,} (kernel, dilation, padding) combinations, more than the "
+            f"{MAX_SEARCH:,} cnncalc tries",
+            hint="lower --max-kernel, --max-padding or the dilations",
+        )
+    rule: Callable[[int, int, int, int, int], tuple[range, ...]] = (
+        _transposed_strides if transposed else _window_strides
+    )
+    if b.stride is not None and (i == 1 if transposed else o == 1):
+        rule = _any_stride(b.stride, transposed)
     per_window = [
         (k, d, [(p, b.capped(r)) for p in b.paddings(eff, transposed) for r in rule(i, o, eff, p, d)])
         for k, d, eff in b.windows()
@@ -159,7 +212,8 @@ def search(
     total = sum(len(r) for _, _, runs in per_window for _, r in runs)
     ordered = ((k, d, s, p) for k, d, runs in per_window for s, p in _by_stride(runs))
     verify = _verified_transposed_combo if transposed else _verified
-    combos = tuple(verify(i, o, k, s, p, d) for k, d, s, p in islice(ordered, limit))
+    listed = MAX_LISTED if limit is None else min(limit, MAX_LISTED)
+    combos = tuple(verify(i, o, k, s, p, d) for k, d, s, p in islice(ordered, listed))
     return Solutions(i, o, transposed, total, combos)
 
 
@@ -243,6 +297,8 @@ def same_padding(kernel: int, *, stride: int = 1, dilation: int = 1, i: int | No
     """The padding that gives output ⌈i/s⌉ (i for stride 1): symmetric p if one exists, else (before, after)."""
     for name, v in (("kernel", kernel), ("stride", stride), ("dilation", dilation)):
         _positive(name, v)
+    if i is not None:
+        _positive("input size", i)
     eff = dilation * (kernel - 1) + 1
     if stride == 1:
         sym = [(eff - 1) // 2] if (eff - 1) % 2 == 0 else []
@@ -255,7 +311,10 @@ def same_padding(kernel: int, *, stride: int = 1, dilation: int = 1, i: int | No
         )
     else:
         target = -(-i // stride)
-        sym = [p for p in range(eff) if window_output(i, kernel, stride, p, dilation).value == target][:1]
+        # ⌊(i + 2p − eff)/s⌋ + 1 = target ⟺ (target − 1)·s ≤ i + 2p − eff ≤ target·s − 1: the least such p
+        least = max(0, -(-((target - 1) * stride - i + eff) // 2))
+        fits = 2 * least <= target * stride - 1 - i + eff and least < eff
+        sym = [least] if fits and window_output(i, kernel, stride, least, dilation).value == target else []
         why = f"no padding p on both sides gives ⌈{i}/{stride}⌉ = {target}"
         before, after = tf_same_padding(i, eff, stride)
     if sym:

@@ -20,10 +20,9 @@ The syntax is documented in docs/text-format.md.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-from ..errors import CnnCalcError
+from ..limits import read_text
 from ..network import Network
 from .expand import build_network
 from .lexer import source_lines
@@ -43,14 +42,7 @@ def parse(text: str, file: str = "<input>") -> Network:
 
 def load(path: str) -> Network:
     """Parse a .cnn file; ``-`` reads standard input. A network with no ``network`` line is named after the file."""
-    try:
-        if path == "-":
-            text, file = sys.stdin.read(), "<stdin>"
-        else:
-            text, file = Path(path).read_text(encoding="utf-8"), path
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise CnnCalcError(f"cannot read '{path}': {reason}", hint="check the path (use - for stdin)") from None
+    text, file = read_text(path), ("<stdin>" if path == "-" else path)
     default = "network" if path == "-" else Path(path).stem
     return build_network(parse_program(text, file), file, default)
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from ..errors import ParseError
+from ..limits import MAX_DIGITS, MAX_SIZE
 
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*")
 _DIMS = re.compile(r"[0-9]+(?:x[0-9]+)+")
@@ -24,7 +25,7 @@ _STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
 _OPS = ("<-", ":", "=", ",", "(", ")", "*", "+", "-", "/")
 _ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
 #: the largest integer literal accepted (far beyond any real network; keeps arithmetic cheap)
-MAX_INT = 10**18
+MAX_INT = MAX_SIZE
 #: the byte order mark some editors (Windows Notepad) write at the start of a UTF-8 file
 BOM = "\ufeff"
 
@@ -82,6 +83,8 @@ def _number(m: re.Match[str], kind: str, where: tuple[str, int, int, str]) -> To
     text = m.group(0)
     file, line, col, raw = where
     value: Any
+    if any(len(part.lstrip("0")) > MAX_DIGITS for part in re.split(r"[x.eE+-]", text)):
+        raise error(f"number {text[:20]}… is out of range (at most {MAX_INT})", file, line, col, raw[:200])
     if kind == "DIMS":
         value = tuple(int(p) for p in text.split("x"))
     elif kind == "FLOAT":
