@@ -565,7 +565,7 @@ KERAS3_SUMMARY = """\
 ├──────────────────────────────┼────────────────────┼───────────┤
 │ dense (Dense)                │ (None, 10)         │   108,170 │
 └──────────────────────────────┴────────────────────┴───────────┘
- Total params: 127,498 (498.04 KB)
+ Total params: 127,562 (498.29 KB)
 """
 
 
@@ -573,17 +573,19 @@ def test_a_keras_summary_with_rules_blank_lines_and_a_wrapped_name() -> None:
     # TF 2's layout with each row's numbers blank-padded (as Keras prints them) and one wrapped name
     padded = "\n".join(line.ljust(65) if not line.strip() else line for line in KERAS_SUMMARY.splitlines())
     report = check(padded, KERAS_NET)
-    rows = report.tables[0].rows
+    rows = [r for r in report.tables[0].rows if r.node != "total"]
     assert len(report.tables) == 1 and len(rows) == 5
     assert rows[1].layer == "max_pooling2d (MaxPooling2D)"
     assert all(_cell(report, r.layer, "shape").status == "ok" for r in rows)
-    # conv2d_1 claims 3·3·32·64 = 18432: the 64 biases forgotten
-    assert report.wrong == 1 and _mistakes(report, "conv2d_1", "params") == ["bias_forgotten"]
+    # conv2d_1 claims 3·3·32·64 = 18432: the 64 biases forgotten; 'Total params' adds the claimed rows, and
+    # 'Trainable params' repeats that total
+    assert report.wrong == 3 and _mistakes(report, "conv2d_1", "params") == ["bias_forgotten"]
+    assert _mistakes(report, "Total params", "params") == ["claimed_sum"]
 
 
 def test_a_keras_3_box_drawn_summary() -> None:
     report = check(KERAS3_SUMMARY, KERAS_NET)
-    assert report.ok and len(report.tables[0].rows) == 5 and report.tables[0].form == "markdown"
+    assert report.ok and len(report.tables[0].rows) == 5 + 1 and report.tables[0].form == "markdown"
     assert not check(KERAS3_SUMMARY.replace("18,496", "18,432"), KERAS_NET).ok
 
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from . import layers, textformat
 from .analysis import Result, Row, Totals, analyze
+from .analysis.training import Training
 from .conventions import Conventions
 from .errors import (
     ArgumentError,
@@ -63,6 +64,6 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "KINDS", "ArgumentError", "CnnCalcError", "Conventions", "Graph", "GraphError", "Layer", "MergeError",
     "Network", "Node", "ParseError", "Quantity", "ReshapeError", "Result", "Row", "Shape", "ShapeError",
-    "Source", "Totals", "UnsupportedError", "__version__", "analyze", "build", "check", "dump", "layers", "load",
+    "Source", "Totals", "Training", "UnsupportedError", "__version__", "analyze", "build", "check", "dump", "layers", "load",
     "parse", "textformat",
 ]

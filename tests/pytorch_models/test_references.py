@@ -59,8 +59,10 @@ def test_bad_kwargs_and_missing_factory(tmp_path: Path) -> None:
     src.write_text("def make():\n    return None\n")
     with pytest.raises(ArgumentError, match=r"(?s)has no callable 'mak'.*did you mean 'make'"):
         analyze_reference(f"{src}:mak", ["1x3"], {}, CHW, None)
-    with pytest.raises(CnnCalcError, match="needs --input"):
-        analyze_reference("torchvision.models:resnet18", None, {}, CHW, None)
+    # no --input and no default: a parameters-only table that says so (as torchinfo gives without input)
+    r = analyze_reference("torchvision.models:resnet18", None, {}, CHW, None)
+    assert r.totals.params == 11_689_512 and r.totals.macs == 0
+    assert any("no input given: parameters only (forward() needs x)" in w for w in r.warnings)
 
 
 @pytest.mark.parametrize("spec,expected", [

@@ -62,7 +62,8 @@ class LayerCall:
     ``repeat``: how many times the per-sample numbers of ``computed`` repeat (the batch N, or the leading
     axes a framework folds into it). ``element_bytes``: bytes per activation element (None: the
     conventions' dtype). ``params``: None means the core's own formulas (trainable unless the layer is
-    frozen); a framework's measured tensors otherwise."""
+    frozen); a framework's measured tensors otherwise. ``aliases``: the index in ``inputs`` of the input whose
+    storage the output shares, as the framework ran it (an in-place op, a view, the identity), else None."""
 
     name: str
     layer: Layer
@@ -80,6 +81,7 @@ class LayerCall:
     notes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     source: str | None = None
+    aliases: int | None = None
 
     def __post_init__(self) -> None:
         if (self.computed is None) == (self.measured is None):

@@ -133,13 +133,17 @@ def _plan(rows: Sequence[Row], conv: Conventions, amp: str | None, training: boo
         ins = [plan.storage[n] for n in row.inputs if n in plan.storage]
         for s in ins:
             plan.tensors[s].last_use = i
-        in_width = plan.width.get(row.inputs[0], element) if row.inputs else element
+        own = row.activation_bytes // row.activations.value if row.activations.value else element
+        in_width = plan.width.get(row.inputs[0], own) if row.inputs and amp else own
         width = low if (amp and rule.lower) else (F32 if (amp and rule.fp32) else in_width)
         plan.width[row.name] = width
         allocates = rule.in_training if training and rule.in_training else rule.allocates
+        aliased = row.aliases is not None and row.aliases < len(ins) and not (training and rule.in_training)
         if isinstance(row.layer, Input):
             plan.storage[row.name] = row.name
             plan.tensors[row.name] = _Tensor(row.activation_bytes, external=True)
+        elif aliased:  # measured by the front-end: in place, a view or the identity
+            plan.storage[row.name] = ins[row.aliases or 0]
         elif allocates == "view" and ins:
             plan.storage[row.name] = ins[0]
         else:
@@ -222,7 +226,9 @@ def saved_tensors(rows: Sequence[Row], plan: _Plan, conv: Conventions, amp: str 
                 continue
             s = plan.storage[row.inputs[k]]
             t = plan.tensors[s]
-            if amp and rule.lower and plan.width.get(row.inputs[k], conv.dtype_bytes) != 2:
+            if row.aliases == k and plan.storage[row.name] == s:  # run in place: autograd keeps a copy
+                new += out.add(f"{row.name}:copy{k}", t.bytes, i, block)
+            elif amp and rule.lower and plan.width.get(row.inputs[k], conv.dtype_bytes) != 2:
                 elements = t.bytes // max(plan.width.get(row.inputs[k], conv.dtype_bytes), 1)
                 new += out.add(f"{row.name}:cast{k}", elements * 2, i, block)
             else:

@@ -54,6 +54,9 @@ class Row:
     blocks: tuple[str, ...] = ()
     #: the layout the row's shapes are shown in by default (the conventions' layout)
     layout: str = "hwc"
+    #: the index in ``inputs`` of the input whose storage the output shares (in-place, view, identity), as a
+    #: front-end measured it; None: as the kind's memory rule says
+    aliases: int | None = None
 
     @property
     def params(self) -> int:

@@ -100,7 +100,7 @@ def _row(call: LayerCall, conv: Conventions, *, kind: str, output: Shape, activa
         activation_bytes=activation_bytes, shape_steps=steps, notes=notes, warnings=warnings, source=call.source,
         depth=call.depth, unmodelled=call.unmodelled, shares_params_with=params.shared_with,
         trainable_bytes=params.trainable_bytes, state_bytes=params.state_bytes, blocks=call.blocks,
-        layout=conv.layout,
+        layout=conv.layout, aliases=call.aliases,
     )
 
 

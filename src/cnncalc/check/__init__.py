@@ -18,7 +18,10 @@ The network comes from the layer column where it says enough (the article's ``CO
 
 from __future__ import annotations
 
+import sys
+import types
 from dataclasses import replace
+from typing import Any
 
 from ..analysis.fixes import suggest_fixes
 from ..errors import CnnCalcError, ShapeError
@@ -88,3 +91,15 @@ def _load(network: Network | str | None) -> Network | None:
     from ..textformat import load
 
     return load(network)
+
+
+class _CallableModule(types.ModuleType):
+    """``cnncalc.check`` is both this package and its main function: importing the package makes Python set the
+    attribute ``cnncalc.check`` to the package, so the package itself is callable and ``cc.check(text)`` works
+    whether or not the package was imported first (the check is loaded lazily, for a light start)."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> CheckReport:
+        return check(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -84,7 +84,11 @@ def summary_totals(table: Table, result: Result, keras: Result) -> list[RowVerdi
                                "parameters")
         else:
             who = {"keras": "as Keras counts", "torchinfo": "as PyTorch counts"}.get(table.source or "", "")
+            found: tuple[Found, ...] = ()
+            if claim.key == "params" and "params" in table.columns and _claimed_sum(table, "params") == value:
+                found = (Found("claimed_sum", "the sum of the claimed rows", "the addition is right; the rows are "
+                               "not"),)
             cell = CellVerdict("params", claim.text, UNREADABLE if value is None else WRONG, str(qty.value),
-                               qty.explain(), note="not a number" if value is None else who)
+                               qty.explain(), found, note="not a number" if value is None else who)
         out.append(RowVerdict(claim.line, label, "total", (cell,)))
     return out

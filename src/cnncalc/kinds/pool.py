@@ -176,7 +176,10 @@ class AdaptivePool(Layer):
 
     kind = "adaptive_pool"
     def memory_rule(self, inputs: tuple[Shape, ...], computed: Computed) -> MemoryRule:
-        """Saves its input (max: plus int64 indices of the output's size)."""
+        """Saves its input (max: plus int64 indices of the output's size); an average to 1×1 is a mean (PyTorch
+        runs it as one), which saves nothing."""
+        if self.op == "avg" and computed.output.size == computed.output.channels:
+            return MemoryRule(why="an average to 1×1 is a mean: saves nothing for backward")
         extra = Quantity(Var("n_out", computed.output.size)) if self.op == "max" else Quantity(Num(0))
         return MemoryRule(saves_inputs=(0,), extra=extra, extra_width=8, why="saves its input")
     positional = ("output_size",)

@@ -8,6 +8,7 @@ training flags, and no hooks left.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import inspect
 import re
@@ -38,6 +39,7 @@ def from_torch(
     *,
     dtypes: Sequence[torch.dtype] | None = None,
     partial: bool = False,
+    training: Any = None,
     **forward_kwargs: Any,
 ) -> Result:
     """Analyse a PyTorch model without running it for real.
@@ -48,7 +50,9 @@ def from_torch(
     used). Extra keyword arguments are passed to ``forward``. ``partial=True`` keeps the rows traced
     before an operator that cannot run on meta (e.g. detection's NMS) instead of raising.
     ``depth`` keeps the rows down to that nesting level (containers roll up what they hide),
-    like torchinfo's.
+    like torchinfo's. ``training``: a ``cnncalc.Training`` (optimizer, amp, checkpointing, sharding) for
+    ``result.memory()`` and the JSON's ``totals.memory.training`` (None: Adam, no autocast); the memory is the
+    core's, from the rows' kinds and the data flow the trace saw (docs/memory.md).
 
     >>> r = from_torch(nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU()), input_size=(1, 3, 32, 32))
     >>> r.totals.params, r.totals.macs, r["0"].output_shape.show("chw")
@@ -60,7 +64,17 @@ def from_torch(
     else:
         args, kwargs = _example(input_size, example_inputs, dtypes)
     kwargs.update({k: _to_meta(v) for k, v in forward_kwargs.items()})
-    return analyze_module(model, args, kwargs, conventions or Conventions(layout="chw"), depth, partial=partial)
+    result = analyze_module(model, args, kwargs, conventions or Conventions(layout="chw"), depth, partial=partial)
+    return result if training is None else dataclasses.replace(result, training=_training(training))
+
+
+def _training(training: Any) -> Any:
+    from ...analysis.training import Training
+
+    if not isinstance(training, Training):
+        raise ArgumentError(f"training must be a cnncalc.Training, got {type(training).__name__}",
+                            hint="e.g. from_torch(model, (8, 3, 224, 224), training=Training(optimizer='adamw'))")
+    return training
 
 
 def _example(input_size: Any, example_inputs: Any, dtypes: Sequence[torch.dtype] | None

@@ -99,6 +99,14 @@ def _source(module: nn.Module) -> str:
     return f"{type(module).__module__}.{type(module).__qualname__}"
 
 
+def _storage(t: Tensor) -> int | None:
+    """The identity of a tensor's storage (views and in-place results share it), None if it has none."""
+    try:
+        return int(t.untyped_storage()._cdata)
+    except (RuntimeError, NotImplementedError):
+        return None
+
+
 def _main_op(work: Work) -> str:
     """The operator a stretch of own work is named after: the one with the most MACs, else the first."""
     if work.op_macs:
@@ -119,6 +127,27 @@ class RowMaker:
     names: set[str] = field(default_factory=set)
     #: whether a forward ran (False: no input was given and the forward needs one: parameters only)
     ran: bool = True
+    #: storage → (a tensor holding it, the row that made it): the data flow between rows, for memory
+    producers: dict[int, tuple[Tensor, str]] = field(default_factory=dict)
+
+    def flow(self, reads: list[Tensor], out: Tensor | None) -> tuple[tuple[str, ...], int | None]:
+        """The rows that made the tensors a call read (a view reads its base's maker), and the index of the one
+        whose storage its output shares (in place, a view, the identity), as the forward ran."""
+        names: list[str] = []
+        keys: list[int | None] = []
+        for t in reads:
+            entry = self.producers.get(_storage(t) or -1)
+            if entry is not None:
+                names.append(entry[1])
+                keys.append(_storage(t))
+        key = _storage(out) if out is not None else None
+        return tuple(names), keys.index(key) if key is not None and key in keys else None
+
+    def made(self, name: str, outs: list[Tensor]) -> None:
+        for t in outs:
+            key = _storage(t)
+            if key is not None:
+                self.producers[key] = (t, name)
 
     def shown(self, t: Tensor | None) -> Shape:
         """A measured tensor's shape, laid out as its producer laid it out (a float tensor of 3+ axes from
@@ -127,9 +156,10 @@ class RowMaker:
             return Shape(())
         return image(t)[0] if t.is_floating_point() and self.tracer.is_image(t, unknown_from=3) else plain(t)[0]
 
-    def add(self, call: LayerCall) -> None:
+    def add(self, call: LayerCall, outs: list[Tensor] | None = None) -> None:
         self.names.add(call.name)
         self.rows.append(row_of(call, self.conv))
+        self.made(call.name, outs or [])
 
     def input_row(self, name: str, t: Tensor) -> None:
         """An input's row. One rule for the batch axis everywhere: the axis its readers treat as the batch
@@ -140,7 +170,7 @@ class RowMaker:
             self.add(LayerCall(name, layer, computed=layer.compute((), "torch"), repeat=n,
                                element_bytes=t.element_size(), receptive_field=ReceptiveField.at_input(0),
                                notes=(f"dtype {str(t.dtype).replace('torch.', '')}; sequence-first (L, N, F): "
-                                      "the batch is axis 1",)))
+                                      "the batch is axis 1",)), [t])
             return
         view = self.tracer.reader_view(t)
         as_image = view is image if view in (image, plain, BATCH_FIRST) else t.dim() >= 3 and t.is_floating_point()
@@ -153,11 +183,11 @@ class RowMaker:
             computed = type(computed)(output=shape)
         self.add(LayerCall(name, layer, computed=computed, repeat=n, element_bytes=t.element_size(),
                            receptive_field=ReceptiveField.at_input(shape.spatial),
-                           notes=(f"dtype {str(t.dtype).replace('torch.', '')}",)))
+                           notes=(f"dtype {str(t.dtype).replace('torch.', '')}",)), [t])
 
     def emit(self, call: Call, depth: int) -> None:
         if call.atomic:
-            self.add(self.atomic_call(call, depth))
+            self.add(self.atomic_call(call, depth), call.outputs)
             return
         at = len(self.rows)
         own = self.owners[id(call.module)] if call.number == 1 else Owned()
@@ -165,7 +195,8 @@ class RowMaker:
         segments = [s for s in call.segments if s.op_calls or s.op_macs]  # not views alone (x.flatten(1))
         for index, child in enumerate([*call.children, None]):
             for seg in [s for s in segments if s.after == index]:
-                self.add(self.own_work_call(call, seg, pending or Owned(), depth + 1))
+                self.add(self.own_work_call(call, seg, pending or Owned(), depth + 1),
+                         [seg.last_output] if seg.last_output is not None else [])
                 pending = None
             if child is not None:
                 self.emit(child, depth + 1)
@@ -218,7 +249,8 @@ class RowMaker:
         if call.counted_macs != expected:
             warnings = (f"PyTorch's operators did {call.counted_macs:,} MACs here, the core's formula "
                         f"{expected:,}",)
-        return LayerCall(call.name, layer, call.shapes, computed=c, repeat=call.leading,
+        inputs, aliases = self.flow(call.picked or call.inputs, call.outputs[0])
+        return LayerCall(call.name, layer, call.shapes, inputs, computed=c, repeat=call.leading, aliases=aliases,
                          element_bytes=call.outputs[0].element_size(), params=params,
                          receptive_field=call.rf_out, depth=depth, notes=self._shared_note(call, params.shared_with),
                          warnings=warnings, source=_source(call.module))
@@ -236,8 +268,9 @@ class RowMaker:
                    else "the forward pass failed inside this module: parameters counted, no output shape")
         measured = Measured(self.shown(out), Quantity(Var("n", out.numel()) if out is not None else ZERO),
                             _ops_macs(call), call.elementwise)
-        return LayerCall(call.name, MeasuredKind(type(call.module).__name__),
-                         tuple(self.shown(t) for t in call.inputs[:4]), measured=measured,
+        inputs, aliases = self.flow(call.inputs, out)
+        return LayerCall(call.name, MeasuredKind(type(call.module).__name__, tuple(call.op_calls)),
+                         tuple(self.shown(t) for t in call.inputs[:4]), inputs, measured=measured, aliases=aliases,
                          element_bytes=out.element_size() if out is not None else None, params=params,
                          receptive_field=call.rf_out, depth=depth, unmodelled=why,
                          notes=self._shared_note(call, params.shared_with) + _ops_note(call),
@@ -253,8 +286,9 @@ class RowMaker:
             name = f"{base}#{k}"
         out = work.last_output
         measured = Measured(self.shown(out), Quantity(Var("n", work.produced)), _ops_macs(work), work.elementwise)
-        return LayerCall(name, MeasuredKind("functional"), tuple(self.shown(t) for t in work.consumed[:4]),
-                         measured=measured,
+        inputs, aliases = self.flow(work.consumed, out)
+        return LayerCall(name, MeasuredKind("functional", tuple(work.op_calls)),
+                         tuple(self.shown(t) for t in work.consumed[:4]), inputs, measured=measured, aliases=aliases,
                          element_bytes=out.element_size() if out is not None else None, params=_params(own),
                          receptive_field=self.tracer.field_of(out) if out is not None else UNKNOWN, depth=depth,
                          notes=_ops_note(work), source=type(call.module).__name__,

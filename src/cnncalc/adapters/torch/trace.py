@@ -102,6 +102,8 @@ class Call(Work):
     view: Any = None
     #: the input had no batch axis (Conv2d on (C, H, W), an Embedding of positions (T,))
     unbatched: bool = False
+    #: the tensors a mapped module's core kind reads, in the kind's order (its inputs for the memory rules)
+    picked: list[Tensor] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -243,6 +245,7 @@ class Tracer:
             call.unmodelled = f"the core rejects {_type_name(call.module)}'s arguments: {err.message}"
             return
         tensors = _pick(mapped, args, kwargs)
+        call.picked = tensors
         if not tensors:
             call.unmodelled = "called without a tensor input"
             return
