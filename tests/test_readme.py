@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import io
 import re
 from pathlib import Path
@@ -78,8 +79,8 @@ def test_readme_shell_command_runs(
 
     if _TORCH.search(command):
         pytest.importorskip("torchvision")
-    if "keras:" in command or ".keras" in command:
-        pytest.importorskip("keras")
+    if ("keras:" in command or ".keras" in command) and importlib.util.find_spec("keras") is None:
+        pytest.skip("keras is not installed")  # the adapter picks Keras's backend itself: don't import it here
     for placeholder, value in PLACEHOLDERS.items():
         command = command.replace(placeholder, value)
     argv = shlex.split(command)[1:]

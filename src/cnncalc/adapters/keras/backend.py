@@ -37,8 +37,10 @@ def _configured() -> str | None:
 def choose_backend() -> str:
     """The backend Keras will use; sets ``KERAS_BACKEND`` when none was chosen and TensorFlow is missing."""
     chosen = _configured()
-    if chosen:
+    if chosen and (os.environ.get("KERAS_BACKEND") or importlib.util.find_spec(chosen) is not None):
         return chosen
+    # none chosen, or only Keras's config file names one that is not installed (Keras writes "tensorflow" there
+    # on its first import, installed or not): take an installed backend
     found = next((b for b in BACKENDS if importlib.util.find_spec(b) is not None), None)
     if found is None:
         raise CnnCalcError("Keras 3 needs a backend (TensorFlow, JAX or PyTorch), and none is installed",
