@@ -14,15 +14,13 @@ import dataclasses
 import os
 import sys
 import traceback
-from typing import IO, NoReturn
+from typing import IO, Any, NoReturn
 
 from . import __version__, sources
 from .analysis import Result
-from .budget import Budget, memory_of
 from .console import OutputError, tolerate_encoding, write
 from .errors import CnnCalcError, UnknownLayerError
 from .kinds.describe import kind_arguments, kinds_listing
-from .memory_cli import attach, memory_lines, memory_table, peak_of
 from .render.escape import printable_block
 from .render.registry import FIXED_COLUMNS, RENDERERS, render
 from .render.text import render_text, terminal_width, totals_lines
@@ -235,14 +233,18 @@ def _dispatch(args: list[str]) -> int:
 
 def run(opts: argparse.Namespace) -> int:
     """Analyse, print and check budgets for parsed options."""
-    budget = Budget.parse(opts.max_params, opts.max_macs, opts.max_memory)
+    budget = _budget(opts)
     if opts.columns and opts.format in FIXED_COLUMNS and opts.explain is None:
         _write(sys.stderr, f"cnncalc: note: --columns does not apply to --format {opts.format}\n")
-    result = _with_memory(analyze_source(opts), opts)
+    result = analyze_source(opts)
+    if _memory_asked(opts):
+        result = _with_memory(result, opts)
     if opts.explain is not None:
         text = explain(result, None if opts.explain == _ALL_LAYERS else opts.explain)
         text += _saved_formulas(result, opts)
     elif opts.memory:
+        from .memory_cli import memory_table
+
         text = memory_table(result)
     else:
         columns = None if opts.format in FIXED_COLUMNS else opts.columns
@@ -252,12 +254,34 @@ def run(opts: argparse.Namespace) -> int:
             text = colourise(text)
     _write(sys.stdout, text + "\n")
     if opts.train or opts.max_batch or opts.shard:
+        from .memory_cli import memory_lines
+
         _write(sys.stderr, "\n".join(memory_lines(result, opts)) + "\n")
     return _report_budget(budget, result, opts.train)
 
 
+#: the memory options: the memory model is imported only when one of them is given (a lighter start)
+_MEMORY_OPTIONS = ("train", "amp", "master_weights", "checkpoint", "shard", "gpus", "gpu_memory", "max_batch",
+                   "memory")
+
+
+def _memory_asked(opts: argparse.Namespace) -> bool:
+    return opts.optimizer != "adam" or any(getattr(opts, k, None) not in (None, False) for k in _MEMORY_OPTIONS)
+
+
+def _budget(opts: argparse.Namespace) -> Any:
+    """The budgets given (a cnncalc.budget.Budget), or None: the budget module is imported only when asked."""
+    if opts.max_params is None and opts.max_macs is None and opts.max_memory is None:
+        return None
+    from .budget import Budget
+
+    return Budget.parse(opts.max_params, opts.max_macs, opts.max_memory)
+
+
 def _with_memory(result: Result, opts: argparse.Namespace) -> Result:
     """The memory options applied (cnncalc.memory_cli); --max-batch re-analyses at the next batch."""
+    from .memory_cli import attach
+
     def again(batch: int) -> Result:
         return sources.analyze_source(opts.source, dataclasses.replace(request_from(opts), batch=batch))
 
@@ -273,9 +297,12 @@ def _saved_formulas(result: Result, opts: argparse.Namespace) -> str:
     return "\n\n" + saved_rule_lines(result, None if opts.explain == _ALL_LAYERS else opts.explain)
 
 
-def _report_budget(budget: Budget, result: Result, training: bool = False) -> int:
-    if budget.empty:
+def _report_budget(budget: Any, result: Result, training: bool = False) -> int:
+    if budget is None or budget.empty:
         return 0
+    from .budget import memory_of
+    from .memory_cli import peak_of
+
     peak = peak_of(result, training)
     violations = budget.check(result.totals, peak)
     for v in violations:

@@ -8,13 +8,21 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .analysis import Result
-from .analysis.memory import Memory, largest_batch
 from .analysis.training import SHARDS, Training
-from .budget import parse_bytes
 from .errors import ArgumentError
+
+if TYPE_CHECKING:
+    from .analysis.memory import Memory
+
+
+def parse_bytes(text: str) -> int:
+    """--gpu-memory's size (cnncalc.budget, imported when used)."""
+    from .budget import parse_bytes as parse
+
+    return parse(text)
 
 
 def add_memory_options(p: argparse.ArgumentParser) -> None:
@@ -66,6 +74,8 @@ def attach(result: Result, opts: argparse.Namespace, again: Any = None) -> Resul
         def peak(batch: int) -> int:
             r = result if batch == result.conventions.batch else again(batch)
             return peak_of(replace(r, training=t), opts.train)
+
+        from .analysis.memory import largest_batch
 
         result = replace(result, max_batch=largest_batch(peak, result.conventions.batch, budget))
     return result
