@@ -76,7 +76,7 @@ def test_functional_ops_carry_the_receptive_field() -> None:
     unit = (out.shape[-2] // 2, out.shape[-1] // 2)
     lo = [unit[a] * rf.jump[a] - rf.padding[a] for a in (0, 1)]
     hi = [lo[a] + rf.size[a] - 1 for a in (0, 1)]
-    assert all(0 <= lo[a] and hi[a] < size[a] for a in (0, 1)), "choose a unit whose field is inside the input"
+    assert all(lo[a] >= 0 and hi[a] < size[a] for a in (0, 1)), "choose a unit whose field is inside the input"
     # the unit's field is centred on the middle row/column only approximately: perturb along lines through it
     moved = moved_span(model, size, 1, unit)
     assert (moved[0], moved[1]) == (lo[0], hi[0])

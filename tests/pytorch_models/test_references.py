@@ -9,7 +9,7 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("torchvision")
 
-from cnncalc import ArgumentError, CnnCalcError, Conventions  # noqa: E402
+from cnncalc import ArgumentError, Conventions  # noqa: E402
 from cnncalc.adapters.torch import analyze_reference, parse_input  # noqa: E402
 
 CHW = Conventions(layout="chw")

@@ -27,7 +27,7 @@ from ..errors import ArgumentError, CnnCalcError, ParseError, ShapeError
 from ..locate import located
 from ..network import Network
 from ..render.charts import render_charts
-from ..render.report import report_table, diagram_section
+from ..render.report import diagram_section, report_table
 from ..render.text import totals_lines
 from ..solve import Bounds, same_padding, search, undo
 from ..sources import Request, parse_network
