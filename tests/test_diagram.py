@@ -190,3 +190,17 @@ def test_volume_boxes_pairwise(article: cc.Result) -> None:
     boxes = volumes.place(article)
     for a, b in itertools.pairwise(boxes):
         assert a.x + a.w + a.d * volumes.SLANT[0] <= b.x  # boxes never touch
+
+
+def test_blocks_collapsed_by_depth_are_drawn_as_boxes_with_their_edges() -> None:
+    """`cnncalc zoo:resnet18 --depth 1 --format svg`: each residual block is one box, joined in order."""
+    from cnncalc.render.graph import build_graph
+    from cnncalc.sources import Request, analyze_source
+
+    graph = build_graph(analyze_source("zoo:resnet18", Request(depth=1)), auto=False)
+    keys = [n.key for n in graph.nodes]
+    blocks = [f"layer{i}.{j}" for i in range(1, 5) for j in range(2)]
+    assert keys == ["input_1", "conv1", "bn1", "relu", "maxpool", *blocks, "avgpool", "fc"]
+    at = {k: i for i, k in enumerate(keys)}
+    chain = ["maxpool", *blocks, "avgpool"]
+    assert all((at[a], at[b]) in graph.edges for a, b in itertools.pairwise(chain))

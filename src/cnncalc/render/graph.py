@@ -4,7 +4,8 @@ Text-format rows name the block instances they sit in (``Row.blocks``, outermost
 dotted module paths (``layer1.0.conv1``). At depth ``d`` a row belongs to its ``d``-th block (or the first
 ``d`` parts of its dotted name); rows of one group become one box. Edges come from ``Row.inputs``; a row
 without inputs (PyTorch's functional rows) is joined to the row before it, in the order the forward ran.
-Container rows are skipped: their children are drawn.
+Container rows are skipped where their children are drawn; a container collapsed by ``--depth`` is one box, and
+an input that names a row hidden inside it is drawn from its box.
 
 >>> from cnncalc import analyze, parse
 >>> g = build_graph(analyze(parse("input 8x8x3\\nc: conv 4 f=3\\nd: dense 2")))
@@ -59,8 +60,23 @@ def shape_label(shape: Shape, layout: str = "hwc") -> str:
 
 
 def leaves(result: Result) -> list[Row]:
-    """The rows that are drawn: every row but containers (their children stand for them)."""
-    return [r for r in result.rows if not r.is_container]
+    """The rows that are drawn: every row but containers whose children are shown (they stand for them); a
+    container collapsed by ``--depth`` (its children hidden) is drawn as one box."""
+    names = [r.name for r in result.rows]
+    shown = {r.name for r in result.rows if r.is_container and not _has_children(r, names)}
+    return [r for r in result.rows if not r.is_container or r.name in shown]
+
+
+def _has_children(container: Row, names: list[str]) -> bool:
+    prefix = container.name + "."
+    return any(n.startswith(prefix) for n in names)
+
+
+def _owner_of(name: str, owner: dict[str, str]) -> str | None:
+    """The box of a row, or of the collapsed container that hides it (its name is a prefix of the row's)."""
+    while name not in owner and "." in name:
+        name = name.rsplit(".", 1)[0]
+    return owner.get(name)
 
 
 def _uses_blocks(rows: list[Row]) -> bool:
@@ -126,12 +142,12 @@ def _edges(rows: list[Row], owner: dict[str, str], index: dict[str, int]) -> tup
     edges: dict[tuple[int, int], None] = {}
     previous: str | None = None
     for row in rows:
-        sources = [i for i in row.inputs if i in owner]
+        sources = [o for i in row.inputs if (o := _owner_of(i, owner)) is not None]
         if not sources and previous is not None and not isinstance(row.layer, Input):
-            sources = [previous]
+            sources = [owner[previous]]
         target = index[owner[row.name]]
-        for name in sources:
-            source = index[owner[name]]
+        for key in sources:
+            source = index[key]
             if source < target:  # a back edge (a module called again later) cannot be drawn downwards
                 edges[(source, target)] = None
         previous = row.name
