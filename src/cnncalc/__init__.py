@@ -64,6 +64,6 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "KINDS", "ArgumentError", "CnnCalcError", "Conventions", "Graph", "GraphError", "Layer", "MergeError",
     "Network", "Node", "ParseError", "Quantity", "ReshapeError", "Result", "Row", "Shape", "ShapeError",
-    "Source", "Totals", "Training", "UnsupportedError", "__version__", "analyze", "build", "check", "dump", "layers", "load",
-    "parse", "textformat",
+    "Source", "Totals", "Training", "UnsupportedError", "__version__", "analyze", "build", "check", "dump", "layers",
+    "load", "parse", "textformat",
 ]

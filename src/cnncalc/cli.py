@@ -12,6 +12,7 @@ import argparse
 import contextlib
 import dataclasses
 import os
+import re
 import sys
 import traceback
 from typing import IO, Any, NoReturn
@@ -283,7 +284,11 @@ def _with_memory(result: Result, opts: argparse.Namespace) -> Result:
     from .memory_cli import attach
 
     def again(batch: int) -> Result:
-        return sources.analyze_source(opts.source, dataclasses.replace(request_from(opts), batch=batch))
+        request = dataclasses.replace(request_from(opts), batch=batch)
+        if request.inputs:  # a framework model's --input holds the batch as its first axis
+            request = dataclasses.replace(request, inputs=tuple(re.sub(r"^\d+", str(batch), s.strip())
+                                                                for s in request.inputs))
+        return sources.analyze_source(opts.source, request)
 
     return attach(result, opts, again)
 

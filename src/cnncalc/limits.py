@@ -13,6 +13,7 @@ Inputs are read up to ``MAX_INPUT_BYTES``; a network has at most ``MAX_LAYERS`` 
 Traceback (most recent call last):
 ...
 cnncalc.errors.ArgumentError: filters is out of range: 10000000000000000000 > 10**18
+  hint: sizes and counts are at most 10**18
 >>> short_int(10**40)
 '1.000…e+40 (41 digits)'
 """

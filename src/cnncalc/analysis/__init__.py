@@ -7,9 +7,9 @@ from .calls import LayerCall, Measured, Params
 from .network import analyze, analyze_network, check_depth
 from .result import Result, Row, Totals
 from .rows import container_row, row_of
-from .totals import totals_from_rows
+from .totals import assemble, totals_from_rows
 
 __all__ = [
-    "LayerCall", "Measured", "Params", "Result", "Row", "Totals", "analyze", "analyze_network", "check_depth",
-    "container_row", "row_of", "totals_from_rows",
+    "LayerCall", "Measured", "Params", "Result", "Row", "Totals", "analyze", "analyze_network", "assemble",
+    "check_depth", "container_row", "row_of", "totals_from_rows",
 ]

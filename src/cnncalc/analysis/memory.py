@@ -148,11 +148,23 @@ def _plan(rows: Sequence[Row], conv: Conventions, amp: str | None, training: boo
             plan.storage[row.name] = ins[0]
         else:
             plan.storage[row.name] = row.name
-            plan.tensors[row.name] = _Tensor(row.activations.value * width)
-    for t in plan.tensors.values():  # outputs (consumed by nothing) live to the end
+            plan.tensors[row.name] = _Tensor(_elements(row, conv) * width)
+    read = {n for row in rows for n in row.inputs}
+    for row in rows:  # outputs (rows read by nothing, views included) live to the end
+        if row.name not in read and plan.storage.get(row.name) in plan.tensors:
+            plan.tensors[plan.storage[row.name]].last_use = len(rows)
+    for t in plan.tensors.values():
         if t.last_use < 0:
             t.last_use = len(rows)
     return plan
+
+
+def _elements(row: Row, conv: Conventions) -> int:
+    """The elements of a row's output: its activations; for a measured row (whose activations add up every
+    operator's output) at most its last output's, the shape shown times the batch."""
+    if row.unmodelled and row.output_shape.dims:
+        return min(row.activations.value, row.output_shape.size * conv.batch)
+    return row.activations.value
 
 
 def _leaves(rows: Sequence[Row]) -> list[Row]:
@@ -195,10 +207,24 @@ def inference_memory(rows: Sequence[Row], conv: Conventions, amp: str | None = N
 
 
 def _block(row: Row) -> str | None:
-    """The checkpointed unit a row belongs to: its outermost block (text) or top-level module (PyTorch)."""
+    """The unit a row belongs to (checkpointed together; one FSDP unit): its outermost block (text format), or
+    for a framework's dotted module path the first numbered module (a block of a ModuleList or Sequential:
+    ``model.layers.3``, ``layer1.0``), else its top-level module; None: outside every unit (the root).
+
+    >>> from cnncalc.analysis import analyze
+    >>> from cnncalc.network import Network
+    >>> from cnncalc.kinds import Input
+    >>> row = analyze(Network.chain(Input((4,)))).rows[0]
+    >>> [_block(replace(row, name=n)) for n in ("model.layers.3.mlp.up", "layer1.0.conv1", "stem.conv", "fc")]
+    ['model.layers.3', 'layer1.0', 'stem', None]
+    """
     if row.blocks:
         return row.blocks[0]
-    return row.name.split(".")[0] if "." in row.name else None
+    parts = row.name.split(".")
+    for k, part in enumerate(parts[:-1]):
+        if part.isdigit():
+            return ".".join(parts[:k + 1])
+    return parts[0] if len(parts) > 1 else None
 
 
 @dataclass
@@ -255,15 +281,46 @@ def _optimizer_bytes(rows: Sequence[Row], t: Training, width: int) -> int:
     return rule.state_bytes(count, width).value
 
 
+def _weight_dims(row: Row) -> tuple[int, ...] | None:
+    """The shape of a layer's weight as PyTorch holds it: dense (units, in), conv (filters, in/groups, *kernel),
+    embedding (rows, dim); None for other kinds (their parameters are vectors)."""
+    layer = row.layer
+    if isinstance(getattr(layer, "num_embeddings", None), int) and isinstance(getattr(layer, "embedding_dim", None),
+                                                                               int):
+        return (layer.num_embeddings, layer.embedding_dim)  # type: ignore[attr-defined]
+    if not row.input_shapes:
+        return None
+    cin = row.input_shapes[0].channels
+    if isinstance(getattr(layer, "units", None), int):
+        return (layer.units, cin)  # type: ignore[attr-defined]
+    if isinstance(getattr(layer, "filters", None), int) and getattr(layer, "kernel_size", None) is not None:
+        k = layer.kernel_size  # type: ignore[attr-defined]
+        kernel = tuple(k) if isinstance(k, tuple) else (k,) * max(row.input_shapes[0].spatial, 1)
+        return (layer.filters, cin // max(getattr(layer, "groups", 1), 1), *kernel)  # type: ignore[attr-defined]
+    return None
+
+
 def _factored(row: Row) -> int:
+    """Adafactor's second-moment elements for a row (torch.optim.Adafactor): a weight of two or more axes keeps a
+    row factor (its size over the last axis) and a column factor (its size over the one before); vectors (biases,
+    norms' scales) keep their full size.
+
+    >>> from cnncalc.analysis import analyze
+    >>> from cnncalc.network import Network
+    >>> from cnncalc.kinds import Input, Dense
+    >>> _factored(analyze(Network.chain(Input((64,)), Dense(10))).rows[1])  # 10 + 64 for the weight, 10 the bias
+    84
+    """
     n = row.trainable.value
-    if not n:
-        return 0
-    dims = [d for d in (getattr(row.layer, "units", None), row.input_shapes[0].channels if row.input_shapes else None)
-            if isinstance(d, int)]
-    if len(dims) == 2 and dims[0] * dims[1] <= n:
-        return dims[0] + dims[1] + (n - dims[0] * dims[1])
-    return max(1, int(n ** 0.5)) * 2 if n > 4096 else n
+    dims = _weight_dims(row) if n else None
+    if not n or dims is None:
+        return n
+    weight = 1
+    for d in dims:
+        weight *= d
+    if weight > n:
+        return n
+    return weight // dims[-1] + weight // dims[-2] + (n - weight)
 
 
 def _backward(rows: Sequence[Row], plan: _Plan, saved: _Saved, start: int, amp: str | None,
@@ -293,19 +350,25 @@ def _backward(rows: Sequence[Row], plan: _Plan, saved: _Saved, start: int, amp: 
             continue
         s_out = plan.storage[row.name]
         ins = [plan.storage[n] for n in row.inputs if n in plan.storage]
-        made = [s for s in ins if s != s_out and not plan.tensors[s].external]
+        view = s_out in ins and plan.rules[i].allocates == "view"  # its gradient is a view of its output's
+        made = [] if view else [s for s in ins if not plan.tensors[s].external]  # in place: still a new gradient
         gin = sum(plan.tensors[s].bytes for s in made)
         pgrad = row.trainable_bytes
-        peak = max(peak, cur + gin + pgrad + (pgrad // 2 if amp and plan.rules[i].lower else 0))
+        freed = sum(saved.bytes[k] for k in releases.get(i, ()) if not (checkpoint and saved.block_of[k]))
+        if amp and plan.rules[i].lower and pgrad:  # the low-precision weight gradient, then (its saved tensors
+            low = pgrad // 2                       # released) its cast to float32
+            peak = max(peak, cur + gin + low, cur - freed + gin + low + pgrad)
+        else:
+            peak = max(peak, cur + gin + pgrad)
         cur += gin + pgrad
         grads += pgrad
+        if not view:
+            cur -= grad_live.pop(s_out, 0)
         for s in made:
             if s in grad_live:
                 cur -= grad_live[s]
             grad_live[s] = plan.tensors[s].bytes
-        if s_out not in ins:
-            cur -= grad_live.pop(s_out, 0)
-        cur -= sum(saved.bytes[k] for k in releases.get(i, ()) if not (checkpoint and saved.block_of[k]))
+        cur -= freed
     return peak, grads
 
 
@@ -372,26 +435,43 @@ def memory_of(rows: Sequence[Row], conv: Conventions, training: Training | None 
                   {r.name: b for r, b in zip(leaves, by_row)})
 
 
+def _units(rows: Sequence[Row]) -> tuple[int, int]:
+    """Parameter bytes of the root (rows outside every numbered block or text block) and of the largest block."""
+    blocks: dict[str, int] = {}
+    root = 0
+    for r in _leaves(rows):
+        key = _block(r)
+        if key is None or not (r.blocks or any(part.isdigit() for part in key.split("."))):
+            root += r.param_bytes
+        else:
+            blocks[key] = blocks.get(key, 0) + r.param_bytes
+    return root, max(blocks.values(), default=0)
+
+
 def shard(step: TrainingStep, rows: Sequence[Row], t: Training) -> dict[str, int]:
-    """Per-GPU bytes under DDP / ZeRO / FSDP on ``t.gpus`` GPUs (activations are per GPU's own batch)."""
+    """Per-GPU bytes under DDP / ZeRO / FSDP on ``t.gpus`` GPUs (activations are per GPU's own batch).
+
+    ZeRO-1 shards the optimizer's state, ZeRO-2 the gradients too, ZeRO-3 the parameters too, plus the full
+    parameters of the largest unit (a block, or the root) while it runs. FSDP (FSDP2's ``fully_shard`` per block
+    and on the root, as torchtitan wraps a model): the sharded parameters, the root's unsharded parameters
+    (the root is not resharded after forward) and two blocks' (the one running and the one prefetched)."""
     n = t.gpus
     p, g, o = step.params_bytes, step.grads_bytes, step.optimizer_bytes + step.master_bytes
-    units: dict[str | None, int] = {}
-    for r in _leaves(rows):
-        units[_block(r)] = units.get(_block(r), 0) + r.param_bytes
-    unit = max(units.values(), default=0)
+    root, block = _units(rows)
+    gathered = 0
     if t.shard in ("zero1",):
         o //= n
     elif t.shard == "zero2":
         o, g = o // n, g // n
     elif t.shard in ("zero3", "fsdp"):
-        gathered = unit * (2 if t.shard == "fsdp" else 1)
+        gathered = root + 2 * block if t.shard == "fsdp" else max(root, block)
         p, g, o = p // n + gathered, g // n, o // n
     rest = step.before_forward_bytes - step.params_bytes - step.optimizer_bytes - step.master_bytes
     act = max(step.after_forward_bytes, step.backward_peak_bytes - step.grads_bytes)
     peak = p + o + rest + max(act + g, g + (step.optimizer_step_bytes // n if t.shard != "ddp" else
                                             step.optimizer_step_bytes))
-    return {"gpus": n, "params_bytes": p, "grads_bytes": g, "optimizer_bytes": o, "peak_bytes": peak}
+    return {"gpus": n, "params_bytes": p, "grads_bytes": g, "optimizer_bytes": o, "gathered_bytes": gathered,
+            "peak_bytes": peak}
 
 
 def max_batch(peak_a: int, batch_a: int, peak_b: int, batch_b: int, budget: int) -> int:

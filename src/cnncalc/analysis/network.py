@@ -20,10 +20,9 @@ from ..network import Graph, Network, Node
 from ..receptive import ReceptiveField
 from ..shape import Shape
 from .calls import LayerCall
-from .depth import limit_depth
 from .result import Result, Row
 from .rows import row_of
-from .totals import totals_from_rows
+from .totals import assemble
 
 
 def _compute(node: Node, shapes: tuple[Shape, ...], conv: Conventions) -> Computed:
@@ -59,8 +58,7 @@ def analyze_network(network: Network, conv: Conventions, depth: int | None = Non
     warnings = [f"{r.name}: {w}" for r in rows for w in r.warnings]
     if len(outputs) > 1:
         warnings.append("several layers feed nothing (outputs or dead branches): " + ", ".join(outputs))
-    shown = rows if depth is None else limit_depth(rows, depth)
-    return Result(network.name, shown, totals_from_rows(rows, conv), conv, tuple(warnings))
+    return assemble(network.name, rows, conv, warnings, depth)
 
 
 @contextmanager

@@ -155,6 +155,8 @@ class Result:
     training: Any = None
     #: the largest batch whose peak fits the --gpu-memory given (None: not asked)
     max_batch: int | None = None
+    #: every row when ``rows`` shows fewer (``depth``): memory is computed from all of them
+    all_rows: tuple[Row, ...] = ()
 
     def memory(self, training: Any = None) -> Any:
         """Inference and training-step memory (a ``cnncalc.analysis.memory.Memory``), by the kinds' rules; see
@@ -162,7 +164,7 @@ class Result:
         result's own, else Adam in the conventions' dtype."""
         from .memory import memory_of
 
-        return memory_of(self.rows, self.conventions, training or self.training)
+        return memory_of(self.all_rows or self.rows, self.conventions, training or self.training)
 
     def __getitem__(self, name: str) -> Row:
         for row in self.rows:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..conventions import Conventions
 from ..kinds.structural import Input
-from .result import Row, Totals
+from .result import Result, Row, Totals
 
 
 def totals_from_rows(all_rows: tuple[Row, ...], conv: Conventions) -> Totals:
@@ -34,3 +34,14 @@ def totals_from_rows(all_rows: tuple[Row, ...], conv: Conventions) -> Totals:
         activation_bytes=activation_bytes,
         training_bytes=param_bytes + 3 * sum(r.trainable_bytes for r in rows) + state_bytes + activation_bytes,
     )
+
+
+def assemble(name: str, rows: tuple[Row, ...], conv: Conventions, warnings: tuple[str, ...] | list[str] = (),
+             depth: int | None = None) -> Result:
+    """A front-end's Result: totals over every row, the rows shown at ``depth`` (blocks and modules nested that
+    deep collapsed into their container's row), and every row kept for the memory model when some are hidden."""
+    from .depth import limit_depth
+
+    shown = rows if depth is None else limit_depth(rows, depth)
+    return Result(name, shown, totals_from_rows(rows, conv), conv, tuple(warnings),
+                  all_rows=rows if depth is not None else ())

@@ -109,7 +109,8 @@ class Training:
         if self.amp is not None:
             key = str(self.amp).lower()
             if key not in AMP_DTYPES:
-                what = "an integer dtype" if key.startswith(("int", "uint", "bool", "long")) else "not a float dtype"
+                integer = key.startswith(("int", "uint", "bool", "long"))
+                what = "an integer dtype" if integer else "not a low-precision float"
                 raise ArgumentError(f"--amp takes bf16 or fp16, got '{self.amp}' ({what})",
                                     hint="autocast runs matmuls and convolutions in bf16 or fp16")
             object.__setattr__(self, "amp", "bf16" if AMP_DTYPES[key] == "bfloat16" else "fp16")

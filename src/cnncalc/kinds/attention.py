@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from ..errors import ShapeError
 from ..expr import Expr, Num, Quantity, Var, total
 from ..shape import Shape
-from .args import check_int
+from .args import check_choice, check_int
 from .base import Computed, Counting, Layer, MemoryRule, q, register
 
 
@@ -29,6 +29,11 @@ class MultiHeadAttention(Layer):
         s = inputs[1] if len(inputs) > 1 else x
         length, other = x.size // max(x.channels, 1), s.size // max(s.channels, 1)
         e = self.embed_dim or x.channels
+        if self.kernel == "fused":
+            fused = Num(4) * Var("L", length) * Var("E", e) + Var("h", self.num_heads) * Var("L", length)
+            return MemoryRule(saves_inputs=tuple(range(len(inputs))), extra=Quantity(fused), lower=True,
+                              why="saves its inputs, q, k, v, the context and a log-sum-exp per head and row "
+                              "(a fused kernel, flash or memory-efficient: no L×S weights)")
         extra = (Num(4) * Var("L", length) * Var("E", e)
                  + Var("h", self.num_heads) * Var("L", length) * Var("S", other))
         return MemoryRule(saves_inputs=tuple(range(len(inputs))), extra=Quantity(extra), lower=True,
@@ -47,9 +52,13 @@ class MultiHeadAttention(Layer):
     #: optional: the query features expected (PyTorch's embed_dim)
     embed_dim: int | None = None
     bias: bool = True
+    #: the kernel, for memory only: "math" keeps the attention weights for backward, "fused" (flash or
+    #: memory-efficient, what a GPU runs when the weights are not asked for) does not
+    kernel: str = "math"
 
     def __post_init__(self) -> None:
         check_int("num_heads", self.num_heads, 1)
+        check_choice("kernel", self.kernel, ("math", "fused"))
         for name in ("key_dim", "value_dim", "output_dim", "embed_dim"):
             if getattr(self, name) is not None:
                 check_int(name, getattr(self, name), 1)

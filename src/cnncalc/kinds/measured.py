@@ -15,13 +15,18 @@ from dataclasses import dataclass
 from ..shape import Shape
 from .base import Computed, Counting, Layer, MemoryRule
 
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
 #: operators whose backward needs none of their inputs (sums, copies, reshapes, concatenation)
-SAVE_NOTHING = frozenset("add add_ sub sub_ neg neg_ cat stack clone copy copy_ _to_copy contiguous expand zeros "
-                         "zeros_like ones ones_like empty empty_like fill fill_ constant_pad_nd slice select "
-                         "unsqueeze squeeze view reshape permute transpose t split chunk arange full detach "
-                         "lift_fresh alias mean sum".split())
+SAVE_NOTHING = frozenset(_words("add add_ sub sub_ neg neg_ cat stack clone copy copy_ _to_copy contiguous expand "
+                                "zeros zeros_like ones ones_like empty empty_like fill fill_ constant_pad_nd slice "
+                                "select unsqueeze squeeze view reshape permute transpose t split chunk arange full "
+                                "detach lift_fresh alias mean sum"))
 #: operators whose backward needs every tensor input (products)
-SAVE_INPUTS = frozenset("mul mul_ div div_ matmul mm bmm baddbmm addmm einsum".split())
+SAVE_INPUTS = frozenset(_words("mul mul_ div div_ matmul mm bmm baddbmm addmm einsum"))
 
 
 @dataclass(frozen=True)

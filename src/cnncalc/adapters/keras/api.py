@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ...analysis import Result, check_depth, totals_from_rows
-from ...analysis.depth import limit_depth
+from ...analysis import Result, assemble, check_depth
 from ...conventions import Conventions
 from ...errors import ArgumentError, CnnCalcError
 from .backend import load_keras
@@ -58,11 +57,10 @@ def from_keras(model: Any, batch: int = 1, conventions: Conventions | None = Non
         maker.emit(call)
     maker.leftover(model)
     rows = tuple(maker.rows)
-    totals = totals_from_rows(rows, conv)
-    _check_totals(model, totals.trainable_params, totals.non_trainable_params)
-    shown = rows if depth is None else limit_depth(rows, depth)
-    warnings = tuple(f"{r.name}: {w}" for r in shown for w in r.warnings)
-    return Result(str(model.name), shown, totals, conv, warnings)
+    shown = rows if depth is None else tuple(r for r in rows if r.depth < depth)
+    result = assemble(str(model.name), rows, conv, tuple(f"{r.name}: {w}" for r in shown for w in r.warnings), depth)
+    _check_totals(model, result.totals.trainable_params, result.totals.non_trainable_params)
+    return result
 
 
 def _conventions(batch: int, conventions: Conventions | None) -> Conventions:

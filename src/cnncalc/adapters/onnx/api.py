@@ -12,8 +12,7 @@ from typing import Any
 
 import onnx
 
-from ...analysis import Result, check_depth, row_of, totals_from_rows
-from ...analysis.depth import limit_depth
+from ...analysis import Result, assemble, check_depth, row_of
 from ...conventions import Conventions
 from ...errors import ArgumentError, ArgumentTypeError
 from .fold import fold, unknown
@@ -141,10 +140,8 @@ def _analyze(model: onnx.ModelProto, name: str, where: str, conv: Conventions, d
     for position, node in enumerate(nodes):
         tracer.add_node(node, position)
     rows = tuple(row_of(call, conv) for call in tracer.calls)
-    totals = totals_from_rows(rows, conv)
-    shown = rows if depth is None else limit_depth(rows, depth)
     warnings = [*notes, *(f"{r.name}: {w}" for r in rows for w in r.warnings), *_summary(tracer)]
-    return Result(name, shown, totals, conv, tuple(warnings))
+    return assemble(name, rows, conv, warnings, depth)
 
 
 def _summary(tracer: Tracer) -> list[str]:

@@ -20,8 +20,7 @@ import torch
 from torch import Tensor, nn
 from torch.utils._pytree import tree_leaves, tree_map
 
-from ...analysis import Result, Row, check_depth, totals_from_rows
-from ...analysis.depth import limit_depth
+from ...analysis import Result, Row, assemble, check_depth
 from ...conventions import DTYPE_BYTES, Conventions
 from ...errors import ArgumentError, CnnCalcError, UnsupportedError
 from ...receptive import ReceptiveField
@@ -228,14 +227,13 @@ def _analyze_module(model: nn.Module, args: list[Any], kwargs: dict[str, Any], c
     if without:  # nothing ran: every module with parameters (or a leaf) gets a parameters-only row
         maker.uncalled(Call(model, "", 1, None, id(model) in tracer.atomic), 0)
     rows = tuple(maker.rows)
-    totals = totals_from_rows(rows, conv)
-    shown = rows if depth is None else limit_depth(rows, depth)  # torchinfo: 1 = children
+    shown = rows if depth is None else tuple(r for r in rows if r.depth < depth)  # torchinfo: 1 = children
     warnings = tuple(f"{r.name}: {w}" for r in shown for w in r.warnings) + _marks(shown)
     if stopped:
         warnings += (f"partial: {stopped}; the rows after it are missing (modules not reached: parameters only)",)
     if without:
         warnings += (f"no input given: parameters only ({without}); give input_size/--input for shapes and MACs",)
-    return Result(name or type(model).__name__, shown, totals, conv, warnings)
+    return assemble(name or type(model).__name__, rows, conv, warnings, depth)
 
 
 def _marks(rows: tuple[Row, ...]) -> tuple[str, ...]:

@@ -10,6 +10,7 @@ can differ from the model's batch, e.g. Swin windows) is returned separately.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -60,6 +61,8 @@ class Mapped:
     refine: Callable[[list[Tensor]], Layer] | None = None
     #: the input rank at which PyTorch reads one sample with no batch axis (Conv2d on (C, H, W))
     unbatched: int | None = None
+    #: the layer for this call's arguments, where they change what runs (MultiheadAttention's need_weights)
+    per_call: Callable[[Layer, tuple[Any, ...], dict[str, Any]], Layer] | None = None
 
 
 class Unsqueezed:
@@ -263,7 +266,16 @@ def _mha(m: nn.Module) -> Mapped:
     if bias != (m.out_proj.bias is not None):
         raise NotMapped("bias on the input projections but not on the output one (or the reverse)")
     layer = MultiHeadAttention(m.num_heads, embed_dim=m.embed_dim, bias=bias)
-    return Mapped(layer, _sequence(m.batch_first), inputs=((0, "query"), (1, "key"), (2, "value")), unbatched=2)
+    return Mapped(layer, _sequence(m.batch_first), inputs=((0, "query"), (1, "key"), (2, "value")), unbatched=2,
+                  per_call=_attention_kernel)
+
+
+def _attention_kernel(layer: Layer, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Layer:
+    """need_weights=False without a mask: PyTorch calls scaled_dot_product_attention, which a GPU runs with a
+    fused kernel (no L×S weights kept); otherwise the math path, which returns (and keeps) the weights."""
+    need = kwargs.get("need_weights", args[4] if len(args) > 4 else True)
+    mask = kwargs.get("attn_mask", args[5] if len(args) > 5 else None)
+    return dataclasses.replace(layer, kernel="fused") if not need and mask is None else layer  # type: ignore[call-arg]
 
 
 def _upsample(m: nn.Module) -> Mapped:

@@ -264,6 +264,8 @@ class Tracer:
         except NotMapped as why:
             call.unmodelled = f"{_type_name(call.module)} with {why}: no core kind models it"
             return
+        if mapped.per_call is not None:
+            layer = mapped.per_call(layer, args, kwargs)
         call.layer = layer
         try:
             call.computed = layer.compute(call.shapes, self.counting)
