@@ -81,6 +81,8 @@ def test_readme_shell_command_runs(
         pytest.importorskip("torchvision")
     if ("keras:" in command or ".keras" in command) and importlib.util.find_spec("keras") is None:
         pytest.skip("keras is not installed")  # the adapter picks Keras's backend itself: don't import it here
+    if ".onnx" in command and importlib.util.find_spec("onnx") is None:
+        pytest.skip("onnx is not installed")
     for placeholder, value in PLACEHOLDERS.items():
         command = command.replace(placeholder, value)
     argv = shlex.split(command)[1:]
