@@ -261,3 +261,23 @@ def test_norms_with_center_but_not_scale() -> None:
     assert r.totals.params == m.count_params()
     assert (r["bn"].trainable.value, r["bn"].non_trainable.value) == (4, 8)
     assert "only β learnt" in " ".join(r["ln"].notes) and not r["gn"].unmodelled
+
+
+def test_subtract_average_maximum_minimum_and_their_ops_are_core_merges() -> None:
+    """Keras's Subtract, Average, Maximum and Minimum layers, and ``x - y``, ``ops.divide``, ``ops.maximum`` and
+    ``ops.minimum`` between branches, map to the core's element-wise merges; shapes are Keras's own."""
+    x = keras.Input((8, 8, 3))
+    a, b = L.Conv2D(4, 3, padding="same", name="a")(x), L.Conv2D(4, 3, padding="same", name="b")(x)
+    d = L.Subtract(name="sub")([a, b])
+    v = L.Average(name="avg")([a, b, d])
+    m = L.Maximum(name="max")([v, a])
+    n = L.Minimum(name="min")([m, b])
+    ops = keras.ops.minimum(keras.ops.maximum(keras.ops.divide(n - a, b), a), b)
+    model = keras.Model(x, ops)
+    r = from_keras(model, batch=2)
+    kinds = [row.kind for row in r.rows if row.kind not in ("input", "conv")]
+    assert kinds == ["subtract", "average", "maximum", "minimum", "subtract", "divide", "maximum", "minimum"]
+    assert not any(row.unmodelled for row in r.rows) and r.totals.params == model.count_params()
+    for name in ("sub", "avg", "max", "min"):
+        assert r[name].output_shape.dims == tuple(model.get_layer(name).output.shape[1:])
+    assert r.rows[-1].output_shape.dims == tuple(model.output.shape[1:])

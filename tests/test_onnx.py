@@ -299,3 +299,31 @@ def test_mutated_model_bytes_never_crash(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", FUZZ, str(path), "150", str(random.randrange(10**6))],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, (done.stdout[-2000:], done.stderr[-2000:])
+
+
+def test_sub_div_max_min_mean_are_core_merges_with_onnxruntimes_shapes() -> None:
+    """Sub, Div, Max, Min and Mean map to the core's element-wise merges (a constant operand, x − mean, is a
+    stored tensor as for Add); every node's output shape is onnxruntime's."""
+    ort = pytest.importorskip("onnxruntime")
+    import numpy as np
+
+    n = helper.make_node
+    nodes = [n("Conv", ["x", "w1"], ["a"], name="a", kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+             n("Conv", ["x", "w2"], ["b"], name="b", kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+             n("Sub", ["a", "b"], ["d"], name="d"), n("Sub", ["d", "mean"], ["c"], name="centre"),
+             n("Div", ["c", "b"], ["q"], name="q"), n("Max", ["a", "b", "q"], ["m"], name="m"),
+             n("Min", ["m", "a"], ["mi"], name="mi"), n("Mean", ["mi", "a", "b"], ["y"], name="y")]
+    model = _model(nodes, [_tensor("w1", [4, 3, 3, 3]), _tensor("w2", [4, 3, 3, 3]), _tensor("mean", [1, 4, 1, 1])],
+                   [2, 3, 8, 8])
+    r = from_onnx(model, conventions=cc.Conventions(count_elementwise_flops=True))
+    assert [row.kind for row in r.rows][3:] == ["subtract", "subtract", "divide", "maximum", "minimum", "average"]
+    assert not any(row.unmodelled for row in r.rows)
+    assert r["centre"].params == 4 and r["y"].flops.value == 2 * 8 * 8 * 4 * 3
+    by_output = {"y": "y", "d": "d", "c": "centre", "q": "q", "m": "m", "mi": "mi"}
+    model.graph.output.extend(helper.make_tensor_value_info(o, F, None) for o in by_output if o != "y")
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    got = session.run(None, {"x": np.zeros((2, 3, 8, 8), np.float32)})
+    names = [o.name for o in session.get_outputs()]
+    for name, value in zip(names, got, strict=True):
+        b, ch, *spatial = value.shape
+        assert r[by_output[name]].output_shape.dims == (*spatial, ch) and b == 2

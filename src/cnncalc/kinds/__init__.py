@@ -7,7 +7,7 @@ from .attention import MultiHeadAttention
 from .base import KINDS, Computed, KindEntry, Layer, RFRule, RFStep, build, register
 from .conv import Conv, ConvTranspose, DepthwiseConv, SeparableConv
 from .linear import Dense, Embedding
-from .merge import Add, Concat, MatMul, Multiply
+from .merge import Add, Combine, Concat, MatMul, Multiply
 from .norm import BatchNorm, GroupNorm, InstanceNorm, LayerNorm, LocalResponseNorm, RMSNorm
 from .pool import AdaptivePool, AvgPool, GlobalPool, MaxPool
 from .recurrent import Recurrent
@@ -19,6 +19,7 @@ __all__ = [
     "Add",
     "AvgPool",
     "BatchNorm",
+    "Combine",
     "Computed",
     "Concat",
     "Conv",

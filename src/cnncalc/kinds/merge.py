@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import ArgumentError, MergeError
-from ..expr import Var, product
+from ..expr import ZERO, Expr, Quantity, Var, product
 from ..shape import Shape
-from .args import check_int
+from .args import check_choice, check_int
 from .base import Computed, Counting, Layer, MemoryRule, q, register
 
 
@@ -49,14 +49,27 @@ class _Elementwise(Layer):
             first = inputs[0]
             other = next(s for s in inputs if s.dims != first.dims)
             raise MergeError(
-                f"{self.kind} needs inputs of one shape (or sizes of 1 that broadcast), got {_shown(inputs)}",
+                f"{self.label} needs inputs of one shape (or sizes of 1 that broadcast), got {_shown(inputs)}",
                 hint="every branch must end in the same shape", fixes=_merge_fixes(first, other),
             )
         widest = max(inputs, key=lambda s: (s.rank, s.size))
         out = widest if widest.dims == dims else Shape(dims, max(s.spatial for s in inputs if s.rank == len(dims)))
         notes = () if all(s.dims == dims for s in inputs) else (f"broadcast to {out}",)
         n = Var("n", out.size)
-        return Computed(output=out, elementwise_flops=q(n * Var("inputs−1", len(inputs) - 1)), notes=notes)
+        return Computed(output=out, elementwise_flops=q(n * self._flops_per_element(len(inputs))), notes=notes)
+
+    def _flops_per_element(self, k: int) -> Expr:
+        """k inputs take k − 1 operations per output element."""
+        return Var("inputs−1", k - 1)
+
+    def _saving_inputs(self, inputs: tuple[Shape, ...], computed: Computed) -> MemoryRule:
+        """The rule of an op whose backward needs its operands (a product, a quotient, an extreme). Frameworks
+        apply it pairwise, ((a·b)·c)·…, so k inputs also keep the k − 2 partial results, each of the output's
+        size."""
+        partial = max(len(inputs) - 2, 0)
+        extra = Quantity(Var("partials", partial) * Var("n", computed.output.size)) if partial else Quantity(ZERO)
+        why = f"saves its inputs and {partial} partial result{'s' * (partial > 1)}" if partial else "saves its inputs"
+        return MemoryRule(saves_inputs=tuple(range(len(inputs))), extra=extra, why=f"{self.label} {why}")
 
 
 @register("add")
@@ -75,6 +88,58 @@ class Multiply(_Elementwise):
 
     kind = "multiply"
     saves = "inputs"
+
+    def memory_rule(self, inputs: tuple[Shape, ...], computed: Computed) -> MemoryRule:
+        return self._saving_inputs(inputs, computed)
+
+
+#: the element-wise ops ``combine`` knows, each with what autograd saves for its backward
+COMBINE_OPS: dict[str, str] = {"subtract": "none", "divide": "inputs", "maximum": "inputs", "minimum": "inputs",
+                               "average": "none"}
+
+
+@register("subtract", "sub", op="subtract")
+@register("divide", "div", op="divide")
+@register("maximum", op="maximum")
+@register("minimum", op="minimum")
+@register("average", op="average")
+@register("combine")
+@dataclass(frozen=True)
+class Combine(_Elementwise):
+    """Element-wise difference, quotient, maximum, minimum or mean of branches of one shape.
+
+    ``subtract`` and ``divide`` take two inputs (the first minus/over the second); ``maximum``, ``minimum`` and
+    ``average`` take two or more. FLOPs per output element: k − 1 for k inputs, and k for the mean (k − 1 sums
+    and one multiplication by 1/k). For backward, the difference and the mean keep nothing, the quotient and the
+    extremes keep their inputs (as PyTorch's autograd does).
+    """
+
+    kind = "combine"
+    positional = ("op",)
+
+    op: str = "subtract"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "op", check_choice("op", self.op, tuple(COMBINE_OPS)))
+
+    @property
+    def label(self) -> str:
+        return self.op
+
+    def compute(self, inputs: tuple[Shape, ...], counting: Counting) -> Computed:
+        if self.op in ("subtract", "divide") and len(inputs) != 2:
+            order = "minus" if self.op == "subtract" else "over"
+            raise MergeError(f"{self.op} takes exactly 2 inputs (the first {order} the second), got {len(inputs)}",
+                             hint="chain them for more: a − b − c is (a − b) − c")
+        return super().compute(inputs, counting)
+
+    def _flops_per_element(self, k: int) -> Expr:
+        return Var("inputs", k) if self.op == "average" else Var("inputs−1", k - 1)
+
+    def memory_rule(self, inputs: tuple[Shape, ...], computed: Computed) -> MemoryRule:
+        if COMBINE_OPS[self.op] == "inputs":
+            return self._saving_inputs(inputs, computed)
+        return MemoryRule(why=f"{self.op} saves nothing for backward")
 
 
 @register("concat", "concatenate")

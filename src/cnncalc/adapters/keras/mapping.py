@@ -24,6 +24,7 @@ from ...kinds import (
     Add,
     AvgPool,
     BatchNorm,
+    Combine,
     Concat,
     Conv,
     ConvTranspose,
@@ -337,10 +338,10 @@ def _table(keras: Any) -> dict[type, Entry | Described]:
         L.Add: Entry(lambda _: Add()),
         L.Multiply: Entry(lambda _: Multiply()),
         L.Concatenate: Entry(lambda lay: Concat(axis=int(lay.axis))),
-        L.Average: Described("the element-wise mean of its inputs", elementwise=True),
-        L.Maximum: Described("the element-wise maximum of its inputs", elementwise=True),
-        L.Minimum: Described("the element-wise minimum of its inputs", elementwise=True),
-        L.Subtract: Described("the element-wise difference of its inputs", elementwise=True),
+        L.Average: Entry(lambda _: Combine("average")),
+        L.Maximum: Entry(lambda _: Combine("maximum")),
+        L.Minimum: Entry(lambda _: Combine("minimum")),
+        L.Subtract: Entry(lambda _: Combine("subtract")),
         L.Activation: Entry(activation_layer),
         L.ReLU: Entry(relu),
         L.LeakyReLU: Entry(lambda _: Activation("leaky_relu")),
@@ -390,8 +391,13 @@ def _ops_table(keras: Any) -> dict[type, Entry]:
     """Keras operations met in functional graphs (``x + y``, ``ops.matmul``): those with a core kind."""
     from keras.src.ops import numpy as knp
 
-    return {knp.Add: Entry(lambda _: Add(), pick=_two_tensors), knp.Multiply: Entry(lambda _: Multiply(),
-                                                                                  pick=_two_tensors),
+    return {knp.Add: Entry(lambda _: Add(), pick=_two_tensors),
+            knp.Multiply: Entry(lambda _: Multiply(), pick=_two_tensors),
+            knp.Subtract: Entry(lambda _: Combine("subtract"), pick=_two_tensors),
+            knp.Divide: Entry(lambda _: Combine("divide"), pick=_two_tensors),
+            knp.TrueDivide: Entry(lambda _: Combine("divide"), pick=_two_tensors),
+            knp.Maximum: Entry(lambda _: Combine("maximum"), pick=_two_tensors),
+            knp.Minimum: Entry(lambda _: Combine("minimum"), pick=_two_tensors),
             knp.Matmul: Entry(lambda _: MatMul(), pick=_two_tensors)}
 
 

@@ -38,7 +38,7 @@ from ...kinds import (
     Upsample,
     ZeroPad,
 )
-from ...kinds.merge import Add, Multiply
+from ...kinds.merge import Add, Combine, Multiply
 from ...kinds.pool import GlobalPool
 from .values import Dims, NodeView
 
@@ -302,7 +302,7 @@ def _concat(node: NodeView) -> Mapped:
     return Mapped(Concat(dim=int(node.attrs.get("axis", 1))), "follow", slots=slots)
 
 
-def _merge(kind: type[Layer]) -> Callable[[NodeView], Mapped]:
+def _merge(kind: Callable[[], Layer]) -> Callable[[NodeView], Mapped]:
     def build(node: NodeView) -> Mapped:
         slots = tuple(i for i in range(len(node.inputs)) if node.has(i))
         if len(slots) < 2:
@@ -377,6 +377,9 @@ TABLE: dict[str, Callable[[NodeView], Mapped]] = {
     "ReduceMean": _reduce("avg"), "ReduceMax": _reduce("max"),
     "Resize": _resize, "Upsample": _resize, "Pad": _pad,
     "Concat": _concat, "Add": _merge(Add), "Sum": _merge(Add), "Mul": _merge(Multiply),
+    "Sub": _merge(lambda: Combine("subtract")), "Div": _merge(lambda: Combine("divide")),
+    "Max": _merge(lambda: Combine("maximum")), "Min": _merge(lambda: Combine("minimum")),
+    "Mean": _merge(lambda: Combine("average")),
     "Relu": _activation("relu"), "Sigmoid": _activation("sigmoid"), "Tanh": _activation("tanh"),
     "LeakyRelu": _activation("leaky_relu"), "Elu": _activation("elu"), "Selu": _activation("selu"),
     "Gelu": _activation("gelu"), "Softmax": _activation("softmax"), "LogSoftmax": _activation("log_softmax"),

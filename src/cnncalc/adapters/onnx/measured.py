@@ -1,6 +1,6 @@
 """Measured ONNX ops: why they are measured, and the work they do.
 
-``REASONS``: ops without a core kind, measured on purpose (Sub, Div, Split, Einsum, Attention, …).
+``REASONS``: ops without a core kind, measured on purpose (Pow, Split, Einsum, Attention, …).
 ``WORK``: the multiply-accumulates of measured ops that do products (Einsum, opset 23's Attention, a MatMul
 that broadcasts, a Conv whose weights are computed), so that totals do not drop them. ``ELEMENTWISE`` and
 ``ACTIVATIONS``: ops whose measured rows count one element-wise operation per output element.
@@ -21,7 +21,7 @@ ACTIVATIONS = frozenset({
 
 #: ops in the table of measured ops: the reason their rows are measured (no core kind)
 REASONS: dict[str, str] = {
-    "Sub": "element-wise subtraction", "Div": "element-wise division", "Pow": "element-wise power",
+    "Pow": "element-wise power",
     "Sqrt": "element-wise square root", "Erf": "the error function (a GELU written out)",
     "Split": "a split into several outputs", "Slice": "a slice", "Einsum": "an Einsum contraction",
     "Attention": "attention on projected queries, keys and values (opset 23)",
