@@ -24,17 +24,9 @@ from torch import nn  # noqa: E402
 import cnncalc as cc  # noqa: E402
 from cnncalc.adapters.onnx import from_onnx  # noqa: E402
 from cnncalc.adapters.torch import from_torch  # noqa: E402
+from parity_networks import ARTICLE, ARTICLE_EXAMPLE, BASIC_BLOCK, SEPARABLE, randomised  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
 Export = Callable[..., Path]
-
-
-def _randomise(model: nn.Module) -> nn.Module:
-    torch.manual_seed(0)
-    with torch.no_grad():
-        for t in [*model.parameters(), *(b for b in model.buffers() if b.is_floating_point())]:
-            t.uniform_(0.5, 1.5)
-    return model.eval()
 
 
 @pytest.fixture(scope="session")
@@ -80,39 +72,14 @@ def _parity(text: str, model: nn.Module, size: tuple[int, ...], path: Path) -> t
 
 
 def test_parity_the_article_network(exported: Export) -> None:
-    m = _randomise(nn.Sequential(nn.Conv2d(3, 8, 5), nn.MaxPool2d(2, 2), nn.Conv2d(8, 16, 5), nn.MaxPool2d(2, 2),
-                                 nn.Flatten(), nn.Linear(400, 120), nn.Linear(120, 84), nn.Linear(84, 10)))
-    text = (ROOT / "examples" / "article.cnn").read_text().replace(" softmax", "")
-    net, tor, onx = _parity(text, m, (1, 3, 32, 32), exported("article", m, (1, 3, 32, 32)))
+    m, size = randomised(ARTICLE.torch_model()), ARTICLE.input_size()
+    net, tor, onx = _parity(ARTICLE_EXAMPLE.read_text(), m, size, exported("article", m, size))
     assert net.totals.params == tor.totals.params == onx.totals.params == 62958
 
 
-RESNET_BLOCK = """
-input: input 56x56x64
-conv_a: conv 64 f=3 p=1 bias=false
-bn_a: batchnorm
-relu_a: relu
-conv_b: conv 64 f=3 p=1 bias=false
-bn_b: batchnorm
-sum: add <- bn_b, input
-out: relu
-"""
-
-
-class Basic(nn.Module):
-    def __init__(self) -> None:
-        super().__init__()
-        self.conv_a, self.bn_a = nn.Conv2d(64, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64)
-        self.conv_b, self.bn_b = nn.Conv2d(64, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        y = torch.relu(self.bn_a(self.conv_a(x)))
-        return torch.relu(self.bn_b(self.conv_b(y)) + x)
-
-
 def test_parity_a_resnet_basic_block_and_what_folding_changes(exported: Export) -> None:
-    m, size = _randomise(Basic()), (1, 64, 56, 56)
-    net, tor, onx = _parity(RESNET_BLOCK, m, size, exported("basic", m, size))
+    m, size = randomised(BASIC_BLOCK.torch_model()), BASIC_BLOCK.input_size()
+    net, tor, onx = _parity(BASIC_BLOCK.text, m, size, exported("basic", m, size))
     assert net.totals.params == tor.totals.params == onx.totals.params == 2 * 64 * 64 * 9 + 4 * 64
     # running statistics: state; PyTorch adds one num_batches_tracked per BatchNorm, which ONNX does not store
     assert tor.totals.state - onx.totals.state == 2 and onx.totals.state == 4 * 64
@@ -124,12 +91,8 @@ def test_parity_a_resnet_basic_block_and_what_folding_changes(exported: Export) 
 
 
 def test_parity_a_depthwise_separable_block(exported: Export) -> None:
-    text = ("input 28x28x32\ndw: conv 32 f=3 p=1 groups=32 bias=false\nbn1: batchnorm\nr1: relu6\n"
-            "pw: conv 64 f=1 bias=false\nbn2: batchnorm\nr2: relu6\n")
-    m = _randomise(nn.Sequential(nn.Conv2d(32, 32, 3, padding=1, groups=32, bias=False), nn.BatchNorm2d(32),
-                                 nn.ReLU6(), nn.Conv2d(32, 64, 1, bias=False), nn.BatchNorm2d(64), nn.ReLU6()))
-    size = (1, 32, 28, 28)
-    net, tor, onx = _parity(text, m, size, exported("dwsep", m, size))
+    m, size = randomised(SEPARABLE.torch_model()), SEPARABLE.input_size()
+    net, tor, onx = _parity(SEPARABLE.text, m, size, exported("dwsep", m, size))
     assert net.totals.params == tor.totals.params == onx.totals.params == 9 * 32 + 32 * 64 + 2 * 32 + 2 * 64
 
 
@@ -140,7 +103,7 @@ ZOO = ["resnet50", "mobilenet_v3_small", "mobilenet_v3_large", "efficientnet_b0"
 
 
 def _zoo(name: str, exported: Export) -> tuple[nn.Module, Path]:
-    model = _randomise(torchvision.models.get_model(name, weights=None))
+    model = randomised(torchvision.models.get_model(name, weights=None))
     return model, exported(name, model, (1, 3, 224, 224))
 
 

@@ -22,13 +22,13 @@ import pytest
 
 torch = pytest.importorskip("torch")
 torchvision = pytest.importorskip("torchvision")
-from test_parity import CASES  # noqa: E402
 from torch import Tensor, nn  # noqa: E402
 from torch.utils.checkpoint import checkpoint  # noqa: E402
 
 import cnncalc as cc  # noqa: E402
 from cnncalc.adapters.torch.memory import measure_memory, step_estimate  # noqa: E402
 from cnncalc.cli import main  # noqa: E402
+from parity_networks import ARTICLE, BASIC_BLOCK, SEPARABLE  # noqa: E402
 
 SIZE = (4, 8, 16, 16)
 
@@ -112,9 +112,14 @@ def test_torchvision_models_through_the_one_road(name: str, amp: str | None) -> 
     assert core.inference.peak_bytes == pytest.approx(est["inference_peak"], rel=0.10)
 
 
+#: each network in the text format and in PyTorch (tests/parity_networks.py)
+CASES = {"article": ARTICLE, "basic": BASIC_BLOCK, "separable": SEPARABLE}
+
+
 @pytest.mark.parametrize("case", list(CASES))
 def test_text_networks_against_torchs_measurement(case: str) -> None:
-    text, build, size = CASES[case]
+    network = CASES[case]
+    text, build, size = network.text, network.torch_model, network.input_size(2)
     r = cc.analyze(cc.parse(text), batch=size[0])
     core = r.memory(cc.Training()).training
     measured = measure_memory(build(), size)

@@ -9,77 +9,19 @@ column of a PyTorch container's own work (a `functional` row, measured) where th
 from __future__ import annotations
 
 import json
-from collections import OrderedDict
 
 import pytest
 
 torch = pytest.importorskip("torch")
 from torch import nn  # noqa: E402
-from torchvision.models.resnet import BasicBlock  # noqa: E402
 
 import cnncalc as cc  # noqa: E402
+from parity_networks import ARTICLE, BASIC_BLOCK, SEPARABLE  # noqa: E402
 
 BATCH = 2
 
-ARTICLE_TEXT = """\
-network article
-input: input 3x32x32 layout=chw
-CONV1: conv 8 f=5
-POOL1: maxpool f=2 s=2
-CONV2: conv 16 f=5
-POOL2: maxpool f=2 s=2
-flat: flatten
-FC3: dense 120
-FC4: dense 84
-FC5: dense 10
-softmax: softmax
-"""
-
-BASIC_TEXT = """\
-network basic
-input: input 64x56x56 layout=chw
-conv1: conv 64 f=3 p=1 bias=false
-bn1: batchnorm
-relu: relu
-conv2: conv 64 f=3 p=1 bias=false
-bn2: batchnorm
-add: add <- bn2, input
-"relu#2": relu
-"""
-
-SEPARABLE_TEXT = """\
-network separable
-input: input 32x28x28 layout=chw
-dw: conv 32 f=3 p=1 groups=32 bias=false
-dw_bn: batchnorm
-dw_relu: relu6
-pw: conv 64 f=1 bias=false
-pw_bn: batchnorm
-pw_relu: relu6
-"""
-
-
-def article_torch() -> nn.Module:
-    return nn.Sequential(OrderedDict([
-        ("CONV1", nn.Conv2d(3, 8, 5)), ("POOL1", nn.MaxPool2d(2)), ("CONV2", nn.Conv2d(8, 16, 5)),
-        ("POOL2", nn.MaxPool2d(2)), ("flat", nn.Flatten()), ("FC3", nn.Linear(400, 120)),
-        ("FC4", nn.Linear(120, 84)), ("FC5", nn.Linear(84, 10)), ("softmax", nn.Softmax(dim=1)),
-    ]))
-
-
-def separable_torch() -> nn.Module:
-    return nn.Sequential(OrderedDict([
-        ("dw", nn.Conv2d(32, 32, 3, padding=1, groups=32, bias=False)), ("dw_bn", nn.BatchNorm2d(32)),
-        ("dw_relu", nn.ReLU6()), ("pw", nn.Conv2d(32, 64, 1, bias=False)), ("pw_bn", nn.BatchNorm2d(64)),
-        ("pw_relu", nn.ReLU6()),
-    ]))
-
-
-CASES = {
-    "article": (ARTICLE_TEXT, article_torch, (BATCH, 3, 32, 32)),
-    "basic": (BASIC_TEXT, lambda: BasicBlock(64, 64), (BATCH, 64, 56, 56)),
-    "separable": (SEPARABLE_TEXT, separable_torch, (BATCH, 32, 28, 28)),
-}
+#: each network in the text format and in PyTorch, with the same layer names (parity_networks.py)
+CASES = {"article": ARTICLE, "basic": BASIC_BLOCK, "separable": SEPARABLE}
 
 
 def _numbers(row: cc.Row) -> dict[str, object]:
@@ -96,10 +38,11 @@ def _numbers(row: cc.Row) -> dict[str, object]:
 @pytest.mark.parametrize("case", sorted(CASES))
 @pytest.mark.parametrize("extra_flops", [False, True])
 def test_text_and_torch_give_the_same_rows_and_totals(case: str, extra_flops: bool) -> None:
-    text, build, size = CASES[case]
+    network = CASES[case]
     conventions = cc.Conventions(layout="chw", count_bias_flops=extra_flops)
-    from_text = cc.analyze(cc.parse(text), conventions.but(batch=BATCH))
-    from_torch = cc.from_torch(build().eval(), input_size=size, conventions=conventions)
+    from_text = cc.analyze(cc.parse(network.text), conventions.but(batch=BATCH))
+    from_torch = cc.from_torch(network.torch_model().eval(), input_size=network.input_size(BATCH),
+                               conventions=conventions)
     assert [r.name for r in from_torch.rows] == [r.name for r in from_text.rows]
     for mine, theirs in zip(from_text.rows, from_torch.rows):
         assert _numbers(mine) == _numbers(theirs), mine.name
