@@ -13,7 +13,7 @@ import cnncalc as cc
 from bounds import bounded
 from cnncalc import cli
 from cnncalc.budget import parse_bytes, parse_count
-from cnncalc.check.tables import _split_single
+from cnncalc.check.tables import _split_single, parse_number, parse_shape
 from cnncalc.errors import ArgumentError, ParseError, ShapeError
 from cnncalc.kinds.pool import adaptive_cells, adaptive_windows
 from cnncalc.kinds.recurrent import Recurrent
@@ -166,6 +166,29 @@ def test_check_with_5000_rows_is_linear(tmp_path: Path, capsys: pytest.CaptureFi
     rows += [f"| relu{i} | (32, 32, 3) | 0 |" for i in range(5_000)]
     code, out, _ = run(capsys, "check", net_file(tmp_path, "\n".join(rows) + "\n", "t.md"), seconds=40, mb=800)
     assert code == 0 and "every cell correct" in out
+
+
+def test_check_reads_a_claim_of_5000_digits_as_unreadable_not_a_crash(tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """Found by the long fuzz (HYPOTHESIS_PROFILE=long): a shape or count past MAX_DIGITS digits reached int(),
+    which refuses more than 4,300 digits (exit 3). It is now a cell that cannot be read, like any other."""
+    huge = "9" * 5000
+    table = ("| Layer | Activation Shape | Activation Size | # Parameters |\n|---|---|---|---|\n"
+             f"| Input | (32, 32, 3) | 3072 | 0 |\n| CONV1 (f=5, s=1) | (28, 28, 8) | 6272 | {huge} |\n"
+             "| POOL1 | (14, 14, 8) | 1568 | 0 |\n")
+    code, out, _ = run(capsys, "check", net_file(tmp_path, table, "t.md"))
+    assert code == 1 and "line 4, CONV1 (f=5, s=1), # Parameters: cannot read '999" in out
+    fuzz_found = f"Activation Shape  Layer  Layer  Layer  Layer  Layer\n0  0\n{'9' * 4401}  0  0  0  (1) 2\n"
+    code, _, err = run(capsys, "check", net_file(tmp_path, fuzz_found, "t.txt"))
+    assert code == 2 and "must be the input layer" in err and "internal error" not in err
+    assert parse_shape(f"({huge}, 3)") is None and parse_number(huge) is None and parse_number("9" * 40) == 10**40 - 1
+    in_a_name = table.replace("CONV1 (f=5, s=1)", f"CONV1 (f={huge}, s=1)")
+    code, _, err = run(capsys, "check", net_file(tmp_path, in_a_name, "t.md"))
+    assert code == 2 and "line 4: cannot read 'f=999" in err
+    torchinfo = ("Layer (type:depth-idx)  Output Shape  Param #\nNet  [1, 10]  --\n"
+                 f"Conv2d: 1-{huge}  [1, 8, 28, 28]  608\n")
+    code, _, err = run(capsys, "check", net_file(tmp_path, torchinfo, "t.txt"))
+    assert code == 2 and "internal error" not in err
 
 
 def test_check_column_splitting_is_not_exponential() -> None:

@@ -23,6 +23,7 @@ from ..errors import ArgumentError, CnnCalcError, ShapeError
 from ..kinds import Layer, build
 from ..kinds.conv import CONV_ALIASES
 from ..kinds.pool import POOL_ALIASES
+from ..limits import MAX_DIGITS
 from ..network import Graph, Network, Source
 from ..shape import Shape
 from .tables import Table, TableRow, parse_shape
@@ -97,10 +98,14 @@ def _split_top(text: str) -> list[str]:
     return [p.strip() for p in [*parts, cur] if p.strip()]
 
 
+#: an integer argument; past MAX_DIGITS digits it is not read (and never converted: Python's 4300-digit limit)
+_INT = re.compile(rf"[+-]?\d{{1,{MAX_DIGITS}}}")
+
+
 def parse_arg_value(text: str) -> ArgValue | None:
     """'5' → 5, '-1' → -1, '3x3' / '(3, 3)' → (3, 3), 'same' → 'same', 'True' → True; None when unreadable."""
     t = text.strip().strip("'\"").strip()
-    if re.fullmatch(r"[+-]?\d+", t):
+    if re.fullmatch(_INT, t):
         return int(t)
     low = t.lower()
     if low in ("same", "valid"):
@@ -109,7 +114,7 @@ def parse_arg_value(text: str) -> ArgValue | None:
         return low in ("true", "yes", "on")
     inner = t[1:-1] if t[:1] in "([" and t[-1:] in ")]" else t
     pieces = [x for x in re.split(r"\s*[,x×*]\s*", inner.strip()) if x != ""]
-    if len(pieces) > 1 and all(re.fullmatch(r"[+-]?\d+", x) for x in pieces):
+    if len(pieces) > 1 and all(re.fullmatch(_INT, x) for x in pieces):
         return tuple(int(x) for x in pieces)
     return None
 

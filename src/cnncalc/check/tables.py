@@ -22,6 +22,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from ..limits import MAX_DIGITS
+
 #: column key → normalised header names (lower case, letters and digits only)
 HEADERS: dict[str, tuple[str, ...]] = {
     "layer": ("layer", "layers", "layername", "name", "layertype", "type", "module", "layertypeshape"),
@@ -367,7 +369,7 @@ def _boxed(lines: list[str], n: int) -> bool:
 MAX_SCAN = 16
 _TOTAL = re.compile(r"^\s*(total|trainable|non-trainable)\s+params\s*:\s*([\d,]+)", re.IGNORECASE)
 _TOTAL_KEYS = {"total": "params", "trainable": "trainable", "non-trainable": "non_trainable"}
-_TORCHINFO_ROW = re.compile(r"^[\s│├└─|]*(.*?):\s*(\d+)-(\d+)$")
+_TORCHINFO_ROW = re.compile(r"^[\s│├└─|]*(.*?):\s*(\d{1,9})-(\d{1,9})$")
 
 
 def _summary(lines: list[str], table: Table) -> Table:
@@ -421,15 +423,18 @@ def parse_shape(text: str) -> tuple[int, ...] | None:
     m = _SHAPE.match(re.sub(r"^([(\[])\s*None\s*,", r"\1", s))
     if not m:
         return None
-    return tuple(int(x) for x in re.split(r"\s*[,x×*]\s*", m.group(1)))
+    sizes = re.split(r"\s*[,x×*]\s*", m.group(1))
+    if any(len(x) > MAX_DIGITS for x in sizes):
+        return None  # no shape has such a size: not read as one (and never converted: Python's 4300-digit limit)
+    return tuple(int(x) for x in sizes)
 
 
 def parse_number(text: str) -> int | None:
     """A claimed count: '48120', '48,120', '48 120', '1.2M', '3.5 G', '62k'. None when not a number."""
     s = text.strip().replace(",", "").replace("_", "").replace(" ", "").replace("\u202f", "")
     m = re.fullmatch(r"(\d+(?:\.\d+)?)([kKmMgGbB]?)", s)
-    if not m:
-        return None
+    if not m or len(m.group(1)) > MAX_DIGITS:
+        return None  # past MAX_DIGITS digits no count is meant: not read as one (and never converted)
     scale = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "b": 10**9}[m.group(2).lower()]
     value = float(m.group(1)) * scale if "." in m.group(1) else int(m.group(1)) * scale
     return round(value)
