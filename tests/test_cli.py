@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import io
 import json
+import re
 import subprocess
 import sys
 import types
@@ -272,6 +273,18 @@ def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "--help")
     assert code == 0
     assert "examples:" in out and "exit status: 0 ok · 1 budget exceeded or check failed · 2 user error" in out
+
+
+def test_help_names_every_optimizer_and_sharding(capsys: pytest.CaptureFixture[str]) -> None:
+    """The memory options' help is written out (the training module is not imported to build the parser): it
+    must name what the training module knows."""
+    from cnncalc.analysis.training import OPTIMIZERS, SHARDS
+
+    code, out, _ = run(capsys, "--help")
+    entries = {part.split()[0]: " ".join(part.split()) for part in re.split(r"\n  (?=--)", out)[1:]}
+    assert code == 0
+    assert all(name in entries["--optimizer"] for name in OPTIMIZERS), entries["--optimizer"]
+    assert all(name in entries["--shard"] for name in SHARDS), entries["--shard"]
 
 
 def test_kinds_lists_every_registered_kind(capsys: pytest.CaptureFixture[str]) -> None:

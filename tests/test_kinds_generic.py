@@ -71,3 +71,46 @@ def test_text_round_trip_of_arguments() -> None:
         layer = cc.build(name, args)
         again = type(layer)(**layer.arguments())
         assert again == layer, name
+
+
+def test_the_kind_index_names_every_registered_kind_in_its_family() -> None:
+    """cnncalc.kinds.index (read before any family is imported) agrees with what each family registers."""
+    import importlib
+
+    from cnncalc.kinds import CLASS_MODULES
+    from cnncalc.kinds.index import FAMILIES
+
+    for module in FAMILIES:
+        importlib.import_module(f"cnncalc.kinds.{module}")
+    registered = cc.KINDS.loaded()
+    assert sorted(registered) == sorted(n for names in FAMILIES.values() for n in names)
+    for module, names in FAMILIES.items():
+        for name in names:
+            assert cc.KINDS[name].cls.__module__ == f"cnncalc.kinds.{module}", name
+    for cls_name, module in CLASS_MODULES.items():
+        assert getattr(cc.layers, cls_name).__module__ == f"cnncalc.kinds.{module}", cls_name
+    kind_classes = {e.cls.__name__ for e in cc.KINDS.values()}
+    assert kind_classes <= set(CLASS_MODULES), kind_classes - set(CLASS_MODULES)
+
+
+def test_the_registry_refuses_a_name_twice_and_lists_a_users_own_kind_last() -> None:
+    from dataclasses import dataclass
+
+    from cnncalc.kinds.base import KindRegistry, register
+
+    with pytest.raises(RuntimeError, match="'relu' is registered twice"):
+        register("relu")(type(cc.build("relu", {})))
+    registry = KindRegistry()
+    assert "conv" in registry and len(registry) == len(cc.KINDS) and list(registry) == list(cc.KINDS)
+    with pytest.raises(KeyError):
+        registry["no_such_kind"]
+
+    @dataclass(frozen=True)
+    class Twice(cc.Layer):
+        kind = "twice_for_test"
+
+    from cnncalc.kinds.base import KindEntry
+
+    registry.add(KindEntry("twice_for_test", Twice, {}, "a user's kind"))
+    assert list(registry)[-1] == "twice_for_test" and registry["twice_for_test"].cls is Twice
+    assert len(registry) == len(cc.KINDS) + 1

@@ -123,16 +123,37 @@ def test_result_explains_one_layout() -> None:
     assert r["c"].explain() == r.explain("c") and "output     (8, 28, 28)" in r["c"].explain()
 
 
+#: what the article's table never needs: other commands, other renderers, kind families it does not use, and the
+#: standard modules only a rarer path needs (JSON, a traceback, fractional fields, a zip, a progress thread)
+NOT_ON_THE_TEXT_PATH = (
+    "cnncalc.check", "cnncalc.solve", "cnncalc.adapters", "cnncalc.render.report", "cnncalc.render.diagram",
+    "cnncalc.render.csv_out", "cnncalc.netjson", "cnncalc.analysis.training", "cnncalc.analysis.memory",
+    "cnncalc.kinds.norm", "cnncalc.kinds.merge", "cnncalc.kinds.attention", "cnncalc.kinds.recurrent", "torch",
+    "json", "traceback", "fractions", "zipfile", "shutil", "threading", "pathlib", "difflib", "html",
+)
+
+
 def test_text_path_imports_only_what_it_uses() -> None:
-    probe = ("import sys, io, contextlib\nimport cnncalc.cli as c\n"
+    probe = ("import sys, io, contextlib\nat_start = set(sys.modules)\nimport cnncalc.cli as c\n"
              "with contextlib.redirect_stdout(io.StringIO()):\n    code = c.main(['examples/article.cnn'])\n"
-             "print(code, sorted(m for m in sys.modules if m.startswith('cnncalc.') or m == 'torch'))")
+             "print(code, sorted(set(sys.modules) - at_start))")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True)
     code, _, mods = out.stdout.partition(" ")
-    assert code == "0"
-    for unused in ("cnncalc.check", "cnncalc.solve", "cnncalc.adapters", "cnncalc.render.report",
-                   "cnncalc.render.diagram", "cnncalc.render.csv_out", "cnncalc.netjson", "torch"):
-        assert f"'{unused}" not in mods, unused
+    assert code == "0" and "'cnncalc.kinds.conv'" in mods
+    for unused in NOT_ON_THE_TEXT_PATH:
+        assert f"'{unused}'" not in mods, unused
+
+
+def test_kind_families_load_when_first_used() -> None:
+    """A kind's family is imported by the first look-up of one of its names, not before."""
+    probe = ("import sys, cnncalc as cc\n"
+             "before = 'cnncalc.kinds.recurrent' in sys.modules\n"
+             "known = 'lstm' in cc.KINDS and 'lstm' in list(cc.KINDS)\n"
+             "still = 'cnncalc.kinds.recurrent' in sys.modules\n"
+             "r = cc.analyze(cc.parse('input 10x8\\nl: lstm 6'))\n"
+             "print(before, known, still, 'cnncalc.kinds.recurrent' in sys.modules, r['l'].params)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.split() == ["False", "True", "False", "True", str(4 * (6 * 8 + 6 * 6 + 2 * 6))]
 
 
 def test_json_rows_of_a_text_network_carry_their_blocks() -> None:

@@ -19,11 +19,10 @@ The core uses the standard library only; framework adapters are imported lazily.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import layers, textformat
 from .analysis import Result, Row, Totals, analyze
-from .analysis.training import Training
 from .conventions import Conventions
 from .errors import (
     ArgumentError,
@@ -41,12 +40,19 @@ from .network import Graph, Network, Node, Source
 from .shape import Shape
 from .textformat import dump, load, parse
 
+if TYPE_CHECKING:
+    from .analysis.training import Training
+
 __version__ = "0.1.0"
 
 
 def __getattr__(name: str) -> Any:
-    """Parts imported only when first used: ``check`` (the table checker), ``from_torch`` (the PyTorch adapter,
-    and torch), ``from_onnx`` and ``from_keras``."""
+    """Parts imported only when first used: ``check`` (the table checker), ``Training`` (training memory),
+    ``from_torch`` (the PyTorch adapter, and torch), ``from_onnx`` and ``from_keras``."""
+    if name == "Training":
+        from .analysis.training import Training
+
+        return Training
     if name == "check":
         from .check import check
 

@@ -14,12 +14,11 @@ import dataclasses
 import os
 import re
 import sys
-import traceback
 from typing import IO, Any, NoReturn
 
 from . import __version__, sources
 from .analysis import Result
-from .console import OutputError, tolerate_encoding, write
+from .console import OutputError, terminal_columns, tolerate_encoding, write
 from .errors import CnnCalcError, UnknownLayerError
 from .kinds.describe import kind_arguments, kinds_listing
 from .render.escape import printable_block
@@ -53,6 +52,15 @@ exit status: 0 ok · 1 budget exceeded or check failed · 2 user error (bad file
 _ALL_LAYERS = "\0all"
 
 
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """argparse's help layout, sized to the terminal by cnncalc.console (argparse's own sizing imports shutil
+    each time a parser is built)."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: int | None = None) -> None:
+        super().__init__(prog, indent_increment, max_help_position, width or terminal_columns() - 2)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, with its errors in cnncalc's form (``cnncalc: error: ...``, exit status 2)."""
 
@@ -66,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="cnncalc",
         usage="cnncalc FILE [options]\n       cnncalc {zoo,kinds,check,solve,serve} ...",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_Formatter,
         epilog=EXAMPLES,
         description="Shapes, parameters, MACs/FLOPs, receptive field and memory of a neural network, "
         "each number explained.",
@@ -197,6 +205,8 @@ def main(argv: list[str] | None = None) -> int:
 def _internal_error(err: BaseException, debug: bool) -> int:
     """Exit status 3 with a one-line report request (and the traceback under --debug)."""
     if debug:
+        import traceback
+
         _report("".join(traceback.format_exception(err)))
     text = " ".join(str(err).split())
     text = text if len(text) <= 300 else text[:300] + "…"

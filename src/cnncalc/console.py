@@ -11,6 +11,8 @@ that is closed or full (``>&-``, ``> /dev/full``) raises OutputError, which the 
 from __future__ import annotations
 
 import contextlib
+import os
+import sys
 from typing import IO
 
 from .errors import CnnCalcError
@@ -22,6 +24,19 @@ _ASCII = str.maketrans({
     "⁶": "^6", "⁹": "^9", "¹": "^1", "⁰": "^0", "√": "sqrt", "σ": "sigma", "γ": "gamma",
     "β": "beta", "≈": "~", "≠": "!=", "‖": "||", "╌": "-", "─": "-", "│": "|", "┼": "+",
 })
+
+
+def terminal_columns() -> int:
+    """The terminal's width as ``shutil.get_terminal_size`` reads it (COLUMNS, then standard output's terminal,
+    then 80), without importing shutil, which imports the compression modules, on every start."""
+    with contextlib.suppress(KeyError, ValueError):
+        columns = int(os.environ["COLUMNS"])
+        if columns > 0:
+            return columns
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):
+        return 80
 
 
 class OutputError(CnnCalcError):

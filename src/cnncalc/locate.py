@@ -16,8 +16,8 @@ net.cnn:2:5: the kernel is larger than the input
 from __future__ import annotations
 
 import contextlib
+import os
 from itertools import islice
-from pathlib import Path
 
 from .errors import ArgumentError, CnnCalcError, ShapeError
 from .network import Source
@@ -30,10 +30,9 @@ def source_line(where: Source, text: str | None = None) -> str | None:
     if text is not None:
         lines = text.removeprefix("\ufeff").splitlines()  # as the parser reads it
         return lines[where.line - 1] if where.line <= len(lines) else None
-    path = Path(where.file)
     with contextlib.suppress(OSError, UnicodeDecodeError, ValueError):
-        if path.is_file():
-            with path.open(encoding="utf-8") as f:
+        if os.path.isfile(where.file):
+            with open(where.file, encoding="utf-8") as f:
                 found = next(islice(f, where.line - 1, None), None)
                 return None if found is None else found.rstrip("\r\n").removeprefix("\ufeff")
     return None

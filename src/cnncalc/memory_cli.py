@@ -11,11 +11,11 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from .analysis import Result
-from .analysis.training import SHARDS, Training
 from .errors import ArgumentError
 
 if TYPE_CHECKING:
     from .analysis.memory import Memory
+    from .analysis.training import Training
 
 
 def parse_bytes(text: str) -> int:
@@ -33,7 +33,7 @@ def add_memory_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--master-weights", action="store_true",
                    help="with low-precision parameters: a float32 master copy and float32 optimizer state")
     g.add_argument("--checkpoint", action="store_true", help="activation checkpointing per block / top-level module")
-    g.add_argument("--shard", choices=None, metavar="HOW", help="per-GPU memory: " + ", ".join(SHARDS))
+    g.add_argument("--shard", choices=None, metavar="HOW", help="per-GPU memory: ddp, zero1, zero2, zero3 or fsdp")
     g.add_argument("--gpus", type=int, metavar="N", help="GPUs for --shard")
     g.add_argument("--gpu-memory", metavar="SIZE", help="memory of one GPU, e.g. 80GB (for --max-batch)")
     g.add_argument("--max-batch", action="store_true", help="the largest batch whose peak fits --gpu-memory")
@@ -51,9 +51,14 @@ def training_of(opts: argparse.Namespace) -> Training | None:
         raise ArgumentError("--max-batch needs --gpu-memory", hint="e.g. --max-batch --gpu-memory 80GB")
     if getattr(opts, "gpu_memory", None):
         parse_bytes(opts.gpu_memory)
+    wanted = opts.train or opts.amp or opts.checkpoint or opts.shard or opts.max_batch
+    if not wanted and opts.optimizer == "adam" and not opts.master_weights and opts.gpus is None:
+        return None  # no training option given: nothing to check, and the training module is not imported
+    from .analysis.training import Training
+
     t = Training(optimizer=opts.optimizer, amp=opts.amp, master_weights=opts.master_weights,
                  checkpoint=opts.checkpoint, shard=opts.shard, gpus=opts.gpus or 1)
-    return t if opts.train or opts.amp or opts.checkpoint or opts.shard or opts.max_batch else None
+    return t if wanted else None
 
 
 def peak_of(result: Result, training: bool) -> int:

@@ -13,7 +13,6 @@ never sees anything, so scripts and CI logs stay clean. Standard library only.
 from __future__ import annotations
 
 import sys
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO
@@ -33,6 +32,8 @@ class _Note:
     """The note's state: shown or not, guarded by a lock so that the timer and the caller never interleave."""
 
     def __init__(self, label: str, stream: IO[str]) -> None:
+        import threading  # only when a note may be shown (a terminal): a plain run never starts a thread
+
         self.label, self.stream = label, stream
         self.lock = threading.Lock()
         self.shown = False
@@ -70,6 +71,8 @@ def progress(label: str, stream: IO[str] | None = None, delay: float = DELAY,
     if not (force or _is_terminal(out)):
         yield
         return
+    import threading
+
     note = _Note(label, out)
     timer = threading.Timer(delay, note.show)
     timer.daemon = True

@@ -14,12 +14,14 @@ and left padding p:  r = r' + (k − 1)·j',  j = j'·s,  P = P' + p·j'  (P: ef
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from .kinds.base import RFRule, RFStep
 
-Number = Fraction | int  # ints until a transposed layer makes a jump fractional
+if TYPE_CHECKING:
+    from fractions import Fraction
+
+    Number = Fraction | int  # ints until a transposed layer makes a jump fractional (fractions: imported then)
 
 
 def _num(x: Number) -> int | float:
@@ -58,6 +60,8 @@ class ReceptiveField:
 
     @property
     def start(self) -> tuple[int | float, ...]:
+        from fractions import Fraction
+
         return tuple(_num(Fraction(r - 1) / 2 - p) for r, p in zip(self.sizes, self.paddings))
 
     def through(self, rule: RFRule) -> ReceptiveField:
@@ -75,6 +79,8 @@ class ReceptiveField:
         jumps: tuple[Number, ...]
         pads: tuple[Number, ...]
         if rule.transposed:
+            from fractions import Fraction
+
             sizes = tuple(r + (-(-k // s) - 1) * j for r, j, k, s in zip(self.sizes, self.jumps, kernel, stride))
             jumps = tuple(Fraction(j) / s for j, s in zip(self.jumps, stride))
             pads = tuple(p + Fraction(k - 1 - q, 1) * jn for p, k, q, jn in zip(self.paddings, kernel, pad, jumps))

@@ -15,9 +15,8 @@ True
 
 from __future__ import annotations
 
-import zipfile
+import os
 from dataclasses import dataclass
-from pathlib import Path
 
 #: bytes read from the start of a file
 HEAD = 64
@@ -81,6 +80,8 @@ def sniff(head: bytes, name: str = "") -> Format | None:
 
 def _zip(path: str) -> Format:
     """A zip archive's format, from its list of names (nothing is unpacked)."""
+    import zipfile  # imports shutil, bz2, lzma and threading: only a file that starts as a zip pays for it
+
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist()[:10000])
@@ -95,14 +96,14 @@ def _zip(path: str) -> Format:
 
 def sniff_file(path: str) -> Format | None:
     """The format of the file at ``path`` from its first bytes, or None (unrecognised, or unreadable)."""
-    if not Path(path).is_file():  # a FIFO or a device: opening it could block (issue 14)
+    if not os.path.isfile(path):  # a FIFO or a device: opening it could block (issue 14)
         return None
     try:
         with open(path, "rb") as handle:
             head = handle.read(HEAD)
     except OSError:
         return None
-    found = sniff(head, Path(path).name)
+    found = sniff(head, os.path.basename(path))
     if found is not None and found.name == "a zip archive":
         return _zip(path)
     return found

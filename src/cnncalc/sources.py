@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import json
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from .analysis import Result
@@ -97,7 +96,7 @@ def _prefix(*prefixes: str) -> Callable[[str], bool]:
 
 
 def _is_factory(source: str) -> bool:
-    return not Path(source).exists() and bool(_FACTORY.match(source)) and not source.startswith(
+    return not os.path.exists(source) and bool(_FACTORY.match(source)) and not source.startswith(
         tuple(f"{name}:" for name in _PREFIXED))
 
 
@@ -120,7 +119,8 @@ for _frontend in (
              lambda s: _prefix("keras:")(s) or _suffix(".keras")(s), "cnncalc.adapters.keras", "analyze_source",
              framework=True, extra="keras", requires=("keras",), framework_name="Keras"),
     Frontend("keras-legacy", ".h5/.hdf5, .tflite, a TensorFlow SavedModel: refused, with what to do instead",
-             lambda s: _suffix(".h5", ".hdf5", ".tflite", ".pb")(s) or (Path(s) / "saved_model.pb").is_file(),
+             lambda s: _suffix(".h5", ".hdf5", ".tflite", ".pb")(s)
+             or os.path.isfile(os.path.join(s, "saved_model.pb")),
              "cnncalc.adapters.keras", "refuse_legacy"),
     Frontend("text", "a .cnn text file, or '-' for stdin", lambda s: True, "cnncalc.sources", "analyze_network_source"),
 ):
@@ -228,7 +228,7 @@ def _network(value: Any, source: str) -> Network:
 
 def _read(path: str) -> str:
     """The file's text, capped in size; FIFOs and devices refused (cnncalc.limits.read_text)."""
-    if path != "-" and not Path(path).exists():
+    if path != "-" and not os.path.exists(path):
         raise CnnCalcError(
             f"cannot read '{path}': no such file",
             hint="give a .cnn or .json file, '-' for stdin, zoo:NAME (see `cnncalc zoo`) "
@@ -252,6 +252,8 @@ def parse_kwargs(text: str | None) -> dict[str, Any]:
     """--kwargs: a JSON object."""
     if text is None:
         return {}
+    import json
+
     try:
         value = json.loads(text)
     except json.JSONDecodeError as err:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
+from importlib import import_module
 from typing import Any, ClassVar, Literal, TypeVar
 
 from ..errors import ArgumentError
 from ..expr import ZERO, Expr, Quantity
 from ..shape import Shape
+from .index import KIND_MODULES
 
 Counting = Literal["torch", "keras"]
 
@@ -144,7 +145,46 @@ class KindEntry:
     summary: str
 
 
-KINDS: dict[str, KindEntry] = {}
+class KindRegistry(Mapping[str, KindEntry]):
+    """Every layer kind by name. The names come from an index (cnncalc.kinds.index); a family's module is
+    imported the first time one of its kinds is looked up, so that a start pays only for the kinds it uses.
+    Iterating (``items()``, ``values()``) loads every family; ``in`` and ``list()`` load none. Kinds registered
+    outside the index (a user's own) come after the indexed ones."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, KindEntry] = {}
+
+    def __getitem__(self, name: str) -> KindEntry:
+        entry = self._entries.get(name)
+        if entry is None:
+            module = KIND_MODULES.get(name) if isinstance(name, str) else None
+            if module is None:
+                raise KeyError(name)
+            import_module(f"{__package__}.{module}")
+            entry = self._entries[name]
+        return entry
+
+    def __contains__(self, name: object) -> bool:
+        return name in KIND_MODULES or name in self._entries
+
+    def __iter__(self) -> Iterator[str]:
+        yield from KIND_MODULES
+        yield from (name for name in list(self._entries) if name not in KIND_MODULES)
+
+    def __len__(self) -> int:
+        return len(KIND_MODULES) + sum(1 for name in self._entries if name not in KIND_MODULES)
+
+    def loaded(self) -> tuple[str, ...]:
+        """The names registered so far (their families imported)."""
+        return tuple(self._entries)
+
+    def add(self, entry: KindEntry) -> None:
+        if entry.name in self._entries:
+            raise RuntimeError(f"layer kind {entry.name!r} is registered twice")
+        self._entries[entry.name] = entry
+
+
+KINDS = KindRegistry()
 
 
 def register(*names: str, **preset: Any) -> Callable[[L], L]:
@@ -156,10 +196,8 @@ def register(*names: str, **preset: Any) -> Callable[[L], L]:
     def add(cls: L) -> L:
         _check_after_init(cls)
         for name in names:
-            if name in KINDS:
-                raise RuntimeError(f"layer kind {name!r} is registered twice")
             summary = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else name
-            KINDS[name] = KindEntry(name, cls, dict(preset), summary)
+            KINDS.add(KindEntry(name, cls, dict(preset), summary))
         return cls
 
     return add
@@ -204,6 +242,8 @@ def check_fields(layer: Layer) -> None:
 
 def suggest(word: str, choices: list[str] | tuple[str, ...]) -> str | None:
     """The closest choice to a misspelt word, for 'did you mean'."""
+    import difflib
+
     found = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return found[0] if found else None
 

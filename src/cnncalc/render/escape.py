@@ -1,4 +1,5 @@
-"""Text that cannot be turned against its reader: one place that neutralises names before they are shown.
+"""Text that cannot be turned against its reader: one place that neutralises names before they are shown, and
+cuts the long ones to fit (``shorten``).
 
 Layer names come from files written by strangers. A name holding ESC or OSC sequences could retitle a
 terminal, hide lines or fake output; a CSV cell starting with ``=`` runs as a spreadsheet formula; a pipe
@@ -79,3 +80,15 @@ def markdown_cell(text: str) -> str:
     """A Markdown table cell: one line, pipes and backslashes escaped, HTML shown rather than rendered."""
     text = printable(text.replace("\\", "\\\\")).replace("|", "\\|")
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def shorten(name: str, limit: int) -> str:
+    """A name cut in the middle to ``limit`` characters ('…' marks the cut), keeping both ends.
+
+    >>> shorten("Mixed_6b.branch7x7dbl_3.conv", 16)
+    'Mixed_6b…_3.conv'
+    """
+    if len(name) <= limit:
+        return name
+    tail = (limit - 1) // 2
+    return name[: limit - 1 - tail] + "…" + name[len(name) - tail:]

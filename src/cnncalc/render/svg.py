@@ -15,6 +15,7 @@ from __future__ import annotations
 from html import escape
 
 from .escape import printable
+from .escape import shorten as shorten  # re-exported: the pictures cut names as the table does
 
 FONT = "DejaVu Sans Mono, Menlo, Consolas, monospace"
 #: advance of one character, in em, of the monospace fonts above
@@ -62,15 +63,3 @@ def text(x: float, y: float, content: str, size: float, cls: str = "label", anch
     bold = ' font-weight="bold"' if weight != "normal" else ""
     return (f'<text class="{cls}" x="{fmt(x)}" y="{fmt(y)}" font-size="{fmt(size)}" text-anchor="{anchor}"{bold}>'
             f"{attr(content)}</text>")
-
-
-def shorten(name: str, limit: int) -> str:
-    """A name cut in the middle to ``limit`` characters ('…' marks the cut), keeping both ends.
-
-    >>> shorten("Mixed_6b.branch7x7dbl_3.conv", 16)
-    'Mixed_6b…_3.conv'
-    """
-    if len(name) <= limit:
-        return name
-    tail = (limit - 1) // 2
-    return name[: limit - 1 - tail] + "…" + name[len(name) - tail:]

@@ -10,14 +10,12 @@ terminal.
 from __future__ import annotations
 
 import re
-import shutil
 import textwrap
 from typing import IO
 
 from ..analysis import Result
 from .columns import Column, format_cell, human_bytes, human_count, pick
-from .escape import printable
-from .svg import shorten
+from .escape import printable, shorten
 
 #: the footer's width when the output is not a terminal
 PIPE_WIDTH = 100
@@ -137,7 +135,9 @@ def terminal_width(stream: IO[str]) -> int | None:
             return None
     except (AttributeError, ValueError):
         return None
-    return max(shutil.get_terminal_size().columns, 40)
+    from ..console import terminal_columns
+
+    return max(terminal_columns(), 40)
 
 
 def render_text(result: Result, columns: str | list[str] | None = None, width: int | None = None) -> str:

@@ -20,7 +20,7 @@ The syntax is documented in docs/text-format.md.
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
 from ..limits import read_text
 from ..network import Network
@@ -43,7 +43,7 @@ def parse(text: str, file: str = "<input>") -> Network:
 def load(path: str) -> Network:
     """Parse a .cnn file; ``-`` reads standard input. A network with no ``network`` line is named after the file."""
     text, file = read_text(path), ("<stdin>" if path == "-" else path)
-    default = "network" if path == "-" else Path(path).stem
+    default = "network" if path == "-" else os.path.splitext(os.path.basename(path))[0]
     return build_network(parse_program(text, file), file, default)
 
 
