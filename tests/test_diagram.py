@@ -17,7 +17,7 @@ from cnncalc import zoo
 from cnncalc.render import volumes
 from cnncalc.render.charts import MAX_BARS, render_charts
 from cnncalc.render.diagram import Diagram, graph_layout, label_boxes, render_svg
-from cnncalc.render.graph import build_graph, is_chain, leaves, shape_label
+from cnncalc.render.graph import Graph, build_graph, is_chain, leaves, shape_label
 from cnncalc.render.layout import _pack, layout
 from cnncalc.render.registry import render
 
@@ -204,3 +204,65 @@ def test_blocks_collapsed_by_depth_are_drawn_as_boxes_with_their_edges() -> None
     at = {k: i for i, k in enumerate(keys)}
     chain = ["maxpool", *blocks, "avgpool"]
     assert all((at[a], at[b]) in graph.edges for a, b in itertools.pairwise(chain))
+
+
+def boxes_of(graph: Graph) -> list[tuple[str, str, str, int, int, bool]]:
+    return [(n.key, n.kind, n.shape, n.params, len(n.rows), n.unmodelled) for n in graph.nodes]
+
+
+@pytest.mark.parametrize(("name", "depth"), [("inception_v3", 1), ("inception_v3", 2), ("mobilenet_v2", 1),
+                                             ("efficientnet_b0", 1), ("googlenet", 2), ("resnet18", 1)])
+def test_graph_at_a_depth_is_the_core_s_collapsed_rows(name: str, depth: int) -> None:
+    """The boxes at depth d are the rows `--depth d` shows (cnncalc.analysis.depth.limit_depth), each row in one
+    box: the diagram of a collapsed result and `diagram(depth=d)` of the full one are the same picture."""
+    full = cc.analyze(zoo.load(name))
+    collapsed = cc.analyze(zoo.load(name), depth=depth)
+    graph = build_graph(full, depth)
+    assert [n.key for n in graph.nodes] == [r.name for r in leaves(collapsed)]
+    again = build_graph(collapsed, auto=False)
+    assert boxes_of(again) == boxes_of(graph) and again.edges == graph.edges
+    assert sum(n.params for n in graph.nodes) == full.totals.params  # no row lost, none counted twice
+    assert sum(len(n.rows) for n in graph.nodes) == len(full.rows)
+
+
+def test_graph_of_pytorch_modules_called_twice_or_never() -> None:
+    """PyTorch rows come in tree order: a module called twice is two boxes at depth 1 (each with its own rows),
+    its container is not drawn beside its children at full depth; a module never called is one box at depth 1
+    (its container row, from the adapter), with its rows."""
+    torch = pytest.importorskip("torch")
+    from torch import nn
+
+    class Block(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv, self.bn = nn.Conv2d(8, 8, 3, padding=1), nn.BatchNorm2d(8)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return torch.relu(self.bn(self.conv(x)))
+
+    class Net(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.stem, self.block = nn.Conv2d(3, 8, 3, padding=1), Block()
+            self.head = nn.Sequential(nn.Flatten(), nn.Linear(8 * 4 * 4, 10))
+            self.aux = nn.Sequential(nn.Sequential(nn.Conv2d(8, 8, 1), nn.BatchNorm2d(8)), nn.Linear(8, 2))
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.head(self.block(self.block(self.stem(x))))
+
+    size = (1, 3, 4, 4)
+    full = cc.from_torch(Net(), size)
+    flat = build_graph(full, auto=False)
+    assert [n.key for n in flat.nodes] == [r.name for r in full.rows if not r.is_container]  # no "block#2" box
+    for depth in (1, 2):
+        graph = build_graph(full, depth)
+        assert sum(n.params for n in graph.nodes) == full.totals.params
+        again = build_graph(cc.from_torch(Net(), size, depth=depth), auto=False)
+        assert boxes_of(again) == boxes_of(graph) and again.edges == graph.edges
+    graph = build_graph(full, 1)
+    keys = [n.key for n in graph.nodes]
+    assert keys == ["input", "stem", "block", "block#2", "head", "aux"]
+    assert [len(n.rows) for n in graph.nodes[2:6]] == [3, 3, 2, 3]
+    assert graph.nodes[5].params == (8 * 8 + 8) + 16 + (8 * 2 + 2) and full["aux"].is_container
+    at = {k: i for i, k in enumerate(keys)}
+    assert {(at["stem"], at["block"]), (at["block"], at["block#2"]), (at["block#2"], at["head"])} <= set(graph.edges)

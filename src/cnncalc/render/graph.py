@@ -1,11 +1,11 @@
-"""The network as a graph of boxes for the diagram: rows grouped into blocks by depth, edges between them.
+"""The network as a graph of boxes for the diagram: the rows the core shows at a depth, edges between them.
 
-Text-format rows name the block instances they sit in (``Row.blocks``, outermost first); PyTorch rows carry
-dotted module paths (``layer1.0.conv1``). At depth ``d`` a row belongs to its ``d``-th block (or the first
-``d`` parts of its dotted name); rows of one group become one box. Edges come from ``Row.inputs``; a row
-without inputs (PyTorch's functional rows) is joined to the row before it, in the order the forward ran.
-Container rows are skipped where their children are drawn; a container collapsed by ``--depth`` is one box, and
-an input that names a row hidden inside it is drawn from its box.
+At depth ``d`` the boxes are the rows :func:`cnncalc.analysis.depth.limit_depth` keeps, as ``--depth d`` shows
+them in the table: a text-format block (``Row.blocks``) or a PyTorch module (a container row) nested ``d`` deep
+is one box; a container row is skipped where its children are drawn. A box stands for the rows it hides (their
+count, parameters and flags). Edges come from those rows' ``Row.inputs``, an input hidden in a box drawn from
+that box; a row without inputs (PyTorch's functional rows) is joined to the row before it, in the order the
+forward ran.
 
 >>> from cnncalc import analyze, parse
 >>> g = build_graph(analyze(parse("input 8x8x3\\nc: conv 4 f=3\\nd: dense 2")))
@@ -16,9 +16,12 @@ an input that names a row hidden inside it is drawn from its box.
 from __future__ import annotations
 
 import itertools
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..analysis import Result, Row
+from ..analysis.depth import limit_depth
 from ..kinds.structural import Input
 from ..shape import Shape
 
@@ -62,95 +65,100 @@ def shape_label(shape: Shape, layout: str = "hwc") -> str:
 def leaves(result: Result) -> list[Row]:
     """The rows that are drawn: every row but containers whose children are shown (they stand for them); a
     container collapsed by ``--depth`` (its children hidden) is drawn as one box."""
-    names = [r.name for r in result.rows]
-    shown = {r.name for r in result.rows if r.is_container and not _has_children(r, names)}
-    return [r for r in result.rows if not r.is_container or r.name in shown]
+    return drawn(result.rows)
 
 
-def _has_children(container: Row, names: list[str]) -> bool:
-    prefix = container.name + "."
-    return any(n.startswith(prefix) for n in names)
+def drawn(rows: Sequence[Row]) -> list[Row]:
+    """``rows`` less the containers whose children follow them (rows come in tree order: a container, then
+    the rows nested in it, one level deeper)."""
+    after = [*rows[1:], None]
+    return [r for r, nxt in zip(rows, after) if not (r.is_container and nxt is not None and nxt.depth > r.depth)]
 
 
-def _owner_of(name: str, owner: dict[str, str]) -> str | None:
-    """The box of a row, or of the collapsed container that hides it (its name is a prefix of the row's)."""
-    while name not in owner and "." in name:
-        name = name.rsplit(".", 1)[0]
-    return owner.get(name)
-
-
-def _uses_blocks(rows: list[Row]) -> bool:
-    return any(getattr(r, "blocks", ()) for r in rows)
-
-
-def group_key(row: Row, depth: int | None, blocks: bool) -> str:
-    """The box a row is drawn in at ``depth`` (None: every row its own box)."""
-    if depth is None:
-        return row.name
-    if blocks:
-        owned = getattr(row, "blocks", ())
-        return owned[depth - 1] if len(owned) >= depth else row.name
-    parts = row.name.split(".")
-    return ".".join(parts[:depth]) if len(parts) > depth else row.name
-
-
-def max_depth(rows: list[Row]) -> int:
+def max_depth(rows: Sequence[Row]) -> int:
     """How deep the nesting goes (1 for a flat network)."""
-    if _uses_blocks(rows):
-        return max(len(getattr(r, "blocks", ())) for r in rows) + 1
-    return max((r.name.count(".") + 1 for r in rows), default=1)
+    return max((r.depth for r in rows), default=0) + 1
 
 
-def auto_depth(rows: list[Row], limit: int = MAX_BOXES) -> int | None:
+def auto_depth(result: Result, limit: int = MAX_BOXES) -> int | None:
     """The deepest depth whose boxes number at most ``limit`` (None: all rows fit, nothing collapses)."""
-    if len(rows) <= limit:
+    if len(leaves(result)) <= limit:
         return None
-    blocks = _uses_blocks(rows)
-    for depth in range(max_depth(rows) - 1, 0, -1):
-        if len({group_key(r, depth, blocks) for r in rows}) <= limit:
+    every = result.all_rows or result.rows
+    for depth in range(max_depth(every) - 1, 0, -1):
+        if len({key for _, key in _units(every, drawn(limit_depth(every, depth)))}) <= limit:
             return depth
     return 1
 
 
 def build_graph(result: Result, depth: int | None = None, auto: bool = True) -> Graph:
     """The boxes and edges of ``result`` at ``depth`` (None with ``auto``: the deepest that stays legible)."""
-    rows = leaves(result)
     if depth is None and auto:
-        depth = auto_depth(rows)
+        depth = auto_depth(result)
     if depth is not None and depth < 1:
         depth = 1
-    blocks = _uses_blocks(rows)
+    every = result.all_rows or result.rows
+    shown = drawn(result.rows if depth is None else limit_depth(every, depth))
+    units = _units(every, shown)
+    boxes = {b.name: b for b in shown} | {row.name: row for row, key in units if key == row.name}
     members: dict[str, list[Row]] = {}
-    owner: dict[str, str] = {}
-    for row in rows:
-        key = group_key(row, depth, blocks)
+    for row, key in units:
         members.setdefault(key, []).append(row)
-        owner[row.name] = key
-    keys = list(members)
-    index = {k: i for i, k in enumerate(keys)}
+    keys = [*members, *(k for k in boxes if k not in members)]  # first-appearance order
     layout = result.conventions.layout
-    nodes = tuple(_node(k, members[k], layout) for k in keys)
-    return Graph(nodes, _edges(rows, owner, index), depth)
+    nodes = tuple(_node(boxes[k], members.get(k, []), layout) for k in keys)
+    return Graph(nodes, _edges(units, {k: i for i, k in enumerate(keys)}), depth)
 
 
-def _node(key: str, rows: list[Row], layout: str) -> GraphNode:
+def _units(every: Sequence[Row], shown: Sequence[Row]) -> list[tuple[Row, str]]:
+    """Each row of ``every`` that a box stands for, with its box's name: a row shown, or a row hidden in a
+    collapsed block (one of its ``blocks``) or module (a container around it); a box's own container row only
+    where no row under it is one. A row hidden where no container is shown (a module forward() never called,
+    whose ancestors have no row) is its own box, so that no row is lost."""
+    keys = {r.name for r in shown}
+    units: list[tuple[Row, str]] = []
+    around: list[Row] = []  # the containers the row is nested in, outermost first
+    for row in every:
+        while around and around[-1].depth >= row.depth:
+            around.pop()
+        key = row.name if row.name in keys else next(
+            (k for k in (*row.blocks, *(c.name for c in around if _inside(row, c))) if k in keys), None)
+        if row.is_container:
+            around.append(row)
+            if key == row.name:
+                units.append((row, key))
+        else:
+            units.append((row, key or row.name))
+    filled = {key for row, key in units if not row.is_container}
+    return [(row, key) for row, key in units if not row.is_container or key not in filled]
+
+
+def _inside(row: Row, container: Row) -> bool:
+    """Whether ``row``, after ``container`` in tree order, is one of its rows: its name extends the container's
+    module path ('block#2' holds 'block.conv#2'; a module never called, listed last, is in no container)."""
+    return row.name.startswith(re.sub(r"#\d+$", "", container.name) + ".")
+
+
+def _node(box: Row, rows: list[Row], layout: str) -> GraphNode:
+    rows = rows or [box]
     kind = rows[0].kind if len(rows) == 1 else f"block of {len(rows)}"
-    return GraphNode(key, kind, shape_label(rows[-1].output_shape, layout), sum(r.params for r in rows), tuple(rows))
+    return GraphNode(box.name, kind, shape_label(box.output_shape, layout), sum(r.params for r in rows), tuple(rows))
 
 
-def _edges(rows: list[Row], owner: dict[str, str], index: dict[str, int]) -> tuple[tuple[int, int], ...]:
+def _edges(units: list[tuple[Row, str]], index: dict[str, int]) -> tuple[tuple[int, int], ...]:
+    owner = {row.name: key for row, key in units}
     edges: dict[tuple[int, int], None] = {}
     previous: str | None = None
-    for row in rows:
-        sources = [o for i in row.inputs if (o := _owner_of(i, owner)) is not None]
+    for row, key in units:
+        sources = [owner[i] for i in row.inputs if i in owner]
         if not sources and previous is not None and not isinstance(row.layer, Input):
-            sources = [owner[previous]]
-        target = index[owner[row.name]]
-        for key in sources:
-            source = index[key]
+            sources = [previous]
+        target = index[key]
+        for source_key in sources:
+            source = index[source_key]
             if source < target:  # a back edge (a module called again later) cannot be drawn downwards
                 edges[(source, target)] = None
-        previous = row.name
+        previous = key
     return tuple(edges)
 
 
