@@ -447,8 +447,11 @@ def test_no_input_gives_a_parameters_only_table() -> None:
     r = from_torch(holder)
     assert r.totals.params == 20 + 224 == sum(p.numel() for p in holder.parameters())
     assert any("no input given: parameters only (Module has no forward())" in w for w in r.warnings)
+    assert [(row.name, row.is_container) for row in r.rows] == [("layers", True), ("layers.0", False),
+                                                                ("layers.1", False)]
+    assert r["layers"].params == 244 and "no input given, so no forward ran: no shapes" in r["layers"].notes
     assert all(row.unmodelled == "no input given, so no forward ran: parameters counted, no shapes"
-               for row in r.rows)
+               for row in r.rows if not row.is_container)
     needs = from_torch(nn.Sequential(nn.Linear(4, 2)))
     assert needs.totals.params == 10 and any("forward() needs input" in w for w in needs.warnings)
 

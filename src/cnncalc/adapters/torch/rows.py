@@ -10,7 +10,7 @@ between its child calls, placed where it happened.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from torch import Tensor, nn
 
@@ -296,14 +296,30 @@ class RowMaker:
                          "(operators, functional calls, its own parameters), measured at dispatch level")
 
     def uncalled(self, call: Call, depth: int) -> None:
-        """Rows for modules that forward() never called, under their nearest called ancestor."""
+        """Rows for modules that forward() never called, under their nearest called ancestor: a measured row for
+        each that holds parameters or maps to a kind, and a container row for each that holds such rows (an
+        auxiliary head: ``--depth`` then keeps its parameters in view)."""
         prefix = f"{call.path}." if call.path else ""
+        opened: list[tuple[Call, int, int]] = []  # uncalled containers whose rows follow: (ghost, first row, depth)
         for module in self.orphans.get(call.path, []):
             path = self.tracer.paths.get(id(module), "")
-            own = self.owners[id(module)]
-            if own.params or own.buffers or id(module) in self.tracer.atomic:
-                ghost = Call(module, path, 1, call, id(module) in self.tracer.atomic)
-                self.add(self.measured_call(ghost, depth + path[len(prefix):].count(".")))
+            while opened and not path.startswith(opened[-1][0].path + "."):
+                self._close_uncalled(*opened.pop())
+            atomic = id(module) in self.tracer.atomic
+            ghost = Call(module, path, 1, call, atomic)
+            own, at = self.owners[id(module)], depth + path[len(prefix):].count(".")
+            if own.params or own.buffers or atomic:
+                self.add(self.measured_call(ghost, at))
+            elif next(module.children(), None) is not None:
+                opened.append((ghost, len(self.rows), at))
+        while opened:
+            self._close_uncalled(*opened.pop())
+
+    def _close_uncalled(self, ghost: Call, first: int, depth: int) -> None:
+        if len(self.rows) > first:
+            row = self.container(ghost, self.rows[first:], depth)
+            why = "not called by forward()" if self.ran else "no input given, so no forward ran"
+            self.rows.insert(first, replace(row, notes=(*row.notes, f"{why}: no shapes")))
 
     def container(self, call: Call, below: list[Row], depth: int) -> Row:
         out = call.outputs[0] if call.outputs else None
