@@ -63,16 +63,17 @@ def test_framework_options_are_refused_for_networks(capsys: pytest.CaptureFixtur
 def test_depth_collapses_text_blocks(capsys: pytest.CaptureFixture[str]) -> None:
     full = analyze_source("zoo:resnet18")
     one = analyze_source("zoo:resnet18", Request(depth=1))
-    blocks = [r for r in one.rows if r.kind == "block"]
+    blocks = [r for r in one.rows if r.is_container]
     assert [r.name for r in blocks] == [f"layer{i}.{j}" for i in range(1, 5) for j in range(2)]
-    assert one.totals == full.totals and not any(r.blocks for r in one.rows if r.kind != "block")
+    assert [r.kind for r in blocks] == ["basic", "basic"] + ["basic_down", "basic"] * 3  # the blocks' definitions
+    assert one.totals == full.totals and not any(r.blocks for r in one.rows if not r.is_container)
     for block in blocks:  # a block's row rolls up its layers and ends where its last layer ends
         inside = [r for r in full.rows if r.blocks[:1] == (block.name,)]
         assert block.params == sum(r.params for r in inside)
         assert block.macs.value == sum(r.macs.value for r in inside)
         assert block.output_shape == inside[-1].output_shape and block.is_container
     assert main(["zoo:resnet18", "--depth", "1", "--format", "csv", "--columns", "name,kind"]) == 0
-    assert "layer1.0,block" in capsys.readouterr().out
+    assert "layer1.0,basic\nlayer1.1,basic\nlayer2.0,basic_down" in capsys.readouterr().out
     assert totals_from_rows(full.rows, full.conventions) == full.totals
     dense = analyze_source("zoo:densenet121")
     assert len(analyze_source("zoo:densenet121", Request(depth=1)).rows) < len(dense.rows) // 5
@@ -159,4 +160,4 @@ def test_kind_families_load_when_first_used() -> None:
 def test_json_rows_of_a_text_network_carry_their_blocks() -> None:
     rows = cc.analyze(cc.load(str(ROOT / "src/cnncalc/zoo/resnet18.cnn")), depth=1).to_dict()["layers"]
     assert json.loads(json.dumps(rows)) == rows
-    assert any(r["kind"] == "block" and r["is_container"] and r["depth"] == 0 for r in rows)
+    assert any(r["kind"] == "basic" and r["is_container"] and r["depth"] == 0 for r in rows)

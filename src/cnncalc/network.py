@@ -41,6 +41,8 @@ class Node:
     source: Source | None = None
     #: the block instances the node was written in, outermost first (e.g. ("stage1.0",)); () at top level
     blocks: tuple[str, ...] = ()
+    #: the definitions those instances use, in the same order (e.g. ("bottleneck",)): a collapsed block's kind
+    block_kinds: tuple[str, ...] = ()
 
 
 #: what chain() accepts: a layer (named after its kind), or (name, layer), or (name, layer, inputs)

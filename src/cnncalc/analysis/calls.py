@@ -77,6 +77,7 @@ class LayerCall:
     receptive_field: ReceptiveField = UNKNOWN_FIELD
     depth: int = 0
     blocks: tuple[str, ...] = ()
+    block_kinds: tuple[str, ...] = ()
     unmodelled: str | None = None
     notes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()

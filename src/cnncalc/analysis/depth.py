@@ -37,8 +37,10 @@ def _block_row(members: list[Row], depth: int) -> Row:
     inside = {r.name for r in members}
     outside = tuple(dict.fromkeys(i for r in members for i in r.inputs if i not in inside))
     shapes = tuple(dict.fromkeys(s for r in members for i, s in zip(r.inputs, r.input_shapes) if i not in inside))
-    return container_row(name, "block", members, input_shapes=shapes or first.input_shapes,
+    kind = first.block_kinds[depth - 1] if len(first.block_kinds) >= depth else "block"
+    return container_row(name, kind, members, input_shapes=shapes or first.input_shapes,
                          output=last.output_shape, output_elements=last.activations.value,
                          output_bytes=last.activation_bytes,
                          receptive_field=last.receptive_field, depth=depth - 1, blocks=first.blocks[:depth - 1],
+                         block_kinds=first.block_kinds[:depth - 1],
                          layout=first.layout, inputs=outside)

@@ -47,7 +47,8 @@ def calls_of(network: Network, conv: Conventions) -> Iterator[LayerCall]:
             rf = ReceptiveField.widest([fields[i] for i in node.inputs]).through(c.rf)
         shapes[node.name], fields[node.name] = c.output, rf
         yield LayerCall(node.name, node.layer, ins, node.inputs, computed=c, repeat=conv.batch, receptive_field=rf,
-                        depth=len(node.blocks), blocks=node.blocks, source=str(node.source) if node.source else None)
+                        depth=len(node.blocks), blocks=node.blocks, block_kinds=node.block_kinds,
+                        source=str(node.source) if node.source else None)
 
 
 def analyze_network(network: Network, conv: Conventions, depth: int | None = None) -> Result:

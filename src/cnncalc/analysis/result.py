@@ -52,6 +52,8 @@ class Row:
     state_bytes: int = 0
     #: the block instances this row sits in, outermost first (text format: ("stage1.0",)); for --depth
     blocks: tuple[str, ...] = ()
+    #: the block definitions of those instances, in the same order (("bottleneck",)): a collapsed block's kind
+    block_kinds: tuple[str, ...] = ()
     #: the layout the row's shapes are shown in by default (the conventions' layout)
     layout: str = "hwc"
     #: the index in ``inputs`` of the input whose storage the output shares (in-place, view, identity), as a

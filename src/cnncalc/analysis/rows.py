@@ -100,14 +100,15 @@ def _row(call: LayerCall, conv: Conventions, *, kind: str, output: Shape, activa
         activation_bytes=activation_bytes, shape_steps=steps, notes=notes, warnings=warnings, source=call.source,
         depth=call.depth, unmodelled=call.unmodelled, shares_params_with=params.shared_with,
         trainable_bytes=params.trainable_bytes, state_bytes=params.state_bytes, blocks=call.blocks,
+        block_kinds=call.block_kinds,
         layout=conv.layout, aliases=call.aliases,
     )
 
 
 def container_row(name: str, kind: str, below: Sequence[Row], *, input_shapes: tuple[Shape, ...], output: Shape,
                   output_elements: int, output_bytes: int, receptive_field: ReceptiveField, depth: int,
-                  source: str | None = None, blocks: tuple[str, ...] = (), layout: str = "hwc",
-                  inputs: tuple[str, ...] = ()) -> Row:
+                  source: str | None = None, blocks: tuple[str, ...] = (), block_kinds: tuple[str, ...] = (),
+                  layout: str = "hwc", inputs: tuple[str, ...] = ()) -> Row:
     """A container's row (a module, a block): its numbers roll up the rows below it; it is not in the totals."""
     leaves = [r for r in below if not r.is_container]
 
@@ -124,5 +125,5 @@ def container_row(name: str, kind: str, below: Sequence[Row], *, input_shapes: t
         receptive_field=receptive_field, param_bytes=sum(r.param_bytes for r in leaves),
         activation_bytes=output_bytes, notes=("container: its numbers roll up the rows below it",), source=source,
         depth=depth, is_container=True, trainable_bytes=sum(r.trainable_bytes for r in leaves),
-        state_bytes=sum(r.state_bytes for r in leaves), blocks=blocks, layout=layout,
+        state_bytes=sum(r.state_bytes for r in leaves), blocks=blocks, block_kinds=block_kinds, layout=layout,
     )

@@ -77,6 +77,8 @@ class Builder:
         self.stack: list[str] = []
         #: the block instances being expanded, outermost first (recorded on each node, for --depth)
         self.instances: list[str] = []
+        #: the block definitions those instances use
+        self.block_kinds: list[str] = []
         self.text = ""  # the source line being expanded, for carets
         self.context = ""
         self.root = Scope("", {}, {}, None)
@@ -264,7 +266,8 @@ class Builder:
         if len(self.nodes) >= MAX_NODES:
             raise self.fail(f"the network grows past {MAX_NODES} layers", tok, "lower the repetition counts")
         self.check_arity(layer, inputs, stmt)
-        self.nodes.append(Node(name, layer, inputs, Source(self.file, tok.line, tok.column), tuple(self.instances)))
+        self.nodes.append(Node(name, layer, inputs, Source(self.file, tok.line, tok.column), tuple(self.instances),
+                               tuple(self.block_kinds)))
         self.taken.add(name)
         self.root.names[name] = name
         return name
@@ -417,9 +420,11 @@ class Builder:
         self.context = f" (in block '{block.name.text}' used at line {stmt.at.line}:{stmt.at.column})" + saved
         self.stack.append(block.name.text)
         self.instances.append(prefix[:-1])
+        self.block_kinds.append(block.name.text)
         for body in block.body:
             self.statement(body, child)
         self.instances.pop()
+        self.block_kinds.pop()
         self.stack.pop()
         self.context = saved
         return child.last
