@@ -3,10 +3,11 @@
 Measured on a real ``cnncalc serve`` (in a thread, its worker processes started as in use):
 
 1. **server**: ``POST /api/analyze`` with a changed text each time (a keystroke): the worker's own time (parse,
-   analyse, render table + formulas + diagram + charts) and the HTTP round trip around it. Median and 90th
+   analyse, render table + diagram + charts) and the HTTP round trip around it. Median and 90th
    percentile of ``--runs`` keystrokes, after one warm-up.
-   The page asks for its two parts at once (the table with totals and formulas; the diagram and charts), each
-   from its own worker, so a keystroke's update takes the longer of the two.
+   The page asks for its two parts at once (the table with totals, its formulas asked for when a number is
+   selected; the diagram and charts), each from its own worker, so a keystroke's update takes the longer of the
+   two.
 2. **browser** (when Playwright and Chromium are installed): a key typed into the page's editor until both
    parts are shown, the page's debounce (10 ms) included.
 

@@ -111,8 +111,12 @@ def test_the_solve_panel_answers(page: Any, article: Running) -> None:
 def test_a_number_opens_its_formula(page: Any, article: Running) -> None:
     opened(page, article)
     page.locator("[data-cnncalc=result] tbody tr", has_text="CONV1").locator("button.q", has_text="608").click()
-    assert "((5·5·3) + 1)·8 = 608" in page.locator("#formula").inner_text()
+    page.locator("#formula", has_text="((5·5·3) + 1)·8 = 608").wait_for()  # the row's formulas, asked for now
     assert "CONV1" in page.locator("[data-cnncalc=explain]").inner_text()
+    source = page.locator("[data-cnncalc=source]")
+    source.fill(source.input_value().replace("CONV1: conv 8 f=5", "CONV1: conv 6 f=5"))
+    page.locator("[data-cnncalc=result] tbody tr", has_text="CONV1").locator("button.q", has_text="456").click()
+    page.locator("#formula", has_text="((5·5·3) + 1)·6 = 456").wait_for()  # the new table's, not the old one's
 
 
 def _report(tmp_path: Path, source: str, capsys: pytest.CaptureFixture[str]) -> Path:

@@ -112,6 +112,25 @@ def test_analyze_answers_the_table_and_the_formulas(running: Running) -> None:
     assert any("batch 2" in line for line in view["totals"])
 
 
+def test_the_live_table_comes_without_formulas_and_a_rows_are_asked_for(running: Running) -> None:
+    """The page's table part leaves the formulas out (a third of its time); a selected number's row is asked
+    for with the text and conventions the table was made from, and answered from the worker's last analysis."""
+    asked = {"text": ARTICLE, "batch": "2", "part": "table"}
+    _, table = post(running, "/api/analyze", asked)
+    assert table["ok"] and table["formulas"] is None and 'data-i="1" data-k="params"' in table["table"]
+    _, row = post(running, "/api/formulas", {**asked, "row": 1})
+    _, every = post(running, "/api/analyze", {**asked, "part": "all"})
+    assert row == {"ok": True, "row": 1, "name": "CONV1", "formulas": json.loads(every["formulas"])[1]}
+    assert row["formulas"]["macs"] == "N·Ho·Wo·k·f·f·d = 2·28·28·8·5·5·3 = 940800"
+    _, other = post(running, "/api/formulas", {"text": ARTICLE + "FC: dense 10\n", "row": 3})  # never analysed
+    assert other["ok"] and other["name"] == "FC" and other["formulas"]["params"].endswith("= 15690")
+    assert "no row 7: the table has 3" in post(running, "/api/formulas", {**asked, "row": 7})[1]["errors"][0][
+        "message"]
+    assert "row must be given" in post(running, "/api/formulas", asked)[1]["errors"][0]["message"]
+    _, bad = post(running, "/api/formulas", {"text": ARTICLE + "BAD: conv 4 f=30\n", "row": 0})
+    assert not bad["ok"] and bad["errors"][0]["line"] == 4
+
+
 def test_an_impossible_layer_is_answered_at_its_line_with_fixes(running: Running) -> None:
     _, view = post(running, "/api/analyze", {"text": ARTICLE + "BAD: conv 4 f=30\n"})
     (err,) = view["errors"]
@@ -222,3 +241,18 @@ def test_serve_starts_prints_its_url_and_stops() -> None:
         proc.send_signal(2)  # Ctrl-C
         _, err = proc.communicate(timeout=30)
     assert proc.returncode == 0 and "Traceback" not in err
+
+
+def test_a_model_named_on_the_command_line_is_read_only_with_its_formulas() -> None:
+    """A framework model (here the article's network as ONNX) is analysed at start, formulas included: the page
+    never sends text for it, and the server refuses analyses and formulas of text while serving it."""
+    pytest.importorskip("onnx")
+    model = Path(__file__).resolve().parents[2] / "examples" / "article.onnx"
+    with serving(str(model), port=0, timeout=20) as r:
+        status, _, body = request(r, "GET", "/api/start")
+        start = json.loads(body)
+        assert status == 200 and start["readonly"] and start["result"]["ok"]
+        assert json.loads(start["result"]["formulas"])[1]["params"].endswith("= 608")
+        for path, extra in (("/api/analyze", {}), ("/api/formulas", {"row": 1})):
+            _, view = post(r, path, {"text": ARTICLE, **extra})
+            assert not view["ok"] and "read-only" in view["errors"][0]["message"]

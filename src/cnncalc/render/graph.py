@@ -80,25 +80,34 @@ def max_depth(rows: Sequence[Row]) -> int:
     return max((r.depth for r in rows), default=0) + 1
 
 
-def auto_depth(result: Result, limit: int = MAX_BOXES) -> int | None:
+def auto_depth(result: Result, limit: int = MAX_BOXES, seen: dict[int, list[Row]] | None = None) -> int | None:
     """The deepest depth whose boxes number at most ``limit`` (None: all rows fit, nothing collapses)."""
     if len(leaves(result)) <= limit:
         return None
     every = result.all_rows or result.rows
+    seen = {} if seen is None else seen
     for depth in range(max_depth(every) - 1, 0, -1):
-        if len({key for _, key in _units(every, drawn(limit_depth(every, depth)))}) <= limit:
+        if len({key for _, key in _units(every, _shown_at(every, depth, seen))}) <= limit:
             return depth
     return 1
 
 
+def _shown_at(every: Sequence[Row], depth: int, seen: dict[int, list[Row]]) -> list[Row]:
+    """The rows drawn at ``depth`` (``seen``: those already collapsed at a depth, by depth)."""
+    if depth not in seen:
+        seen[depth] = drawn(limit_depth(tuple(every), depth))
+    return seen[depth]
+
+
 def build_graph(result: Result, depth: int | None = None, auto: bool = True) -> Graph:
     """The boxes and edges of ``result`` at ``depth`` (None with ``auto``: the deepest that stays legible)."""
+    seen: dict[int, list[Row]] = {}  # the rows at each depth tried, collapsed once
     if depth is None and auto:
-        depth = auto_depth(result)
+        depth = auto_depth(result, seen=seen)
     if depth is not None and depth < 1:
         depth = 1
     every = result.all_rows or result.rows
-    shown = drawn(result.rows if depth is None else limit_depth(every, depth))
+    shown = drawn(result.rows) if depth is None else _shown_at(every, depth, seen)
     units = _units(every, shown)
     boxes = {b.name: b for b in shown} | {row.name: row for row, key in units if key == row.name}
     members: dict[str, list[Row]] = {}

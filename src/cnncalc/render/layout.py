@@ -114,6 +114,8 @@ def _order(ranks: list[int], unit: list[tuple[int, int]], sweeps: int = 6) -> li
         up[v].append(u)
     pos = _positions(order, len(ranks))
     best, best_cross = [list(layer) for layer in order], _crossings(order, down, pos)
+    if best_cross == 0:  # nothing to improve (a chain, a tree read in order): no sweeps
+        return best
     for sweep in range(sweeps):
         layers = range(1, depth) if sweep % 2 == 0 else range(depth - 2, -1, -1)
         neighbours = up if sweep % 2 == 0 else down
@@ -178,6 +180,8 @@ def _coordinates(order: list[list[int]], unit: list[tuple[int, int]], widths: li
     for u, v in unit:
         down[u].append(v)
         up[v].append(u)
+    if all(len(layer) <= 1 for layer in order):
+        return x  # one box per layer (a chain): every centre is 0 already, and pulling keeps it there
     for p in range(passes):
         forward = p % 2 == 0
         layers = order if forward else order[::-1]

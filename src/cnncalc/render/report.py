@@ -15,6 +15,7 @@ block read by one delegated listener (a 2,000-row report stays a plain table).
 from __future__ import annotations
 
 import json
+from collections.abc import Collection, Sequence
 from html import escape
 from typing import Any
 
@@ -32,8 +33,18 @@ REPORT_COLUMNS = "name,kind,output,kernel,activations,params,params_percent,macs
 MAX_DRAWN = 600
 
 
+def formula_keys(row: Row) -> set[str]:
+    """The column keys of a row's explained cells (those ``formulas`` gives), without building the formulas."""
+    keys = {"activations", "params", "macs", "flops", "rf"}
+    if row.shape_steps:
+        keys.add("output")
+    if row.params:
+        keys.add("params_percent")
+    return keys
+
+
 def formulas(row: Row) -> dict[str, str]:
-    """The formula behind each explained cell of a row, by column key."""
+    """The formula behind each explained cell of a row, by column key (``formula_keys``: which)."""
     out = {
         "activations": row.activations.explain(),
         "params": row.params_quantity.explain(),
@@ -59,7 +70,7 @@ def _badges(row: Row) -> str:
     return out
 
 
-def _cell(col: Column, value: Any, i: int, explained: dict[str, str]) -> str:
+def _cell(col: Column, value: Any, i: int, explained: Collection[str]) -> str:
     shown = html_text(format_cell(col, value))
     cls = ' class="r"' if col.right else ""
     if value is None:
@@ -70,7 +81,7 @@ def _cell(col: Column, value: Any, i: int, explained: dict[str, str]) -> str:
     return f"<td{cls}>{shown}</td>"
 
 
-def _row(result: Result, row: Row, i: int, cols: list[Column], explained: dict[str, str]) -> str:
+def _row(result: Result, row: Row, i: int, cols: list[Column], explained: Collection[str]) -> str:
     classes = [c for c, on in (("container", row.is_container), ("unmodelled", bool(row.unmodelled)),
                                ("warned", bool(row.warnings))) if on]
     if row.depth:
@@ -83,19 +94,23 @@ def _row(result: Result, row: Row, i: int, cols: list[Column], explained: dict[s
 
 def report_table(result: Result) -> tuple[str, str]:
     """The table's HTML and the JSON of its formulas (one object per row, by column key)."""
+    data = [formulas(row) for row in result.rows]
+    return table_html(result, data), json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+
+
+def table_html(result: Result, explained: Sequence[Collection[str]] | None = None) -> str:
+    """The table's HTML; ``explained``: per row, the keys of the cells that open a formula (default: each row's
+    ``formula_keys``, so the live page can ask for one row's formulas when a number is selected instead of
+    building them all, a third of the table's time)."""
     cols = pick(REPORT_COLUMNS)
     head = '<th scope="col">Layer</th>' + "".join(
         f'<th scope="col"{" class=r" if c.right else ""}>{escape(c.header)}</th>' for c in cols if c.key != "name")
-    data, body = [], []
-    for i, row in enumerate(result.rows):
-        explained = formulas(row)
-        data.append(explained)
-        body.append(_row(result, row, i, cols, explained))
+    keys = explained if explained is not None else [formula_keys(row) for row in result.rows]
+    body = [_row(result, row, i, cols, keys[i]) for i, row in enumerate(result.rows)]
     caption = (f"{len(result.rows)} rows. Select a number (click it, or move to it with Tab) to see its formula; "
                "— means not applicable.")
-    table = (f'<div class="tablewrap"><table><caption>{caption}</caption><thead><tr>{head}</tr></thead>'
-             f"<tbody>{''.join(body)}</tbody></table></div>")
-    return table, json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+    return (f'<div class="tablewrap"><table><caption>{caption}</caption><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table></div>")
 
 
 def _summary(result: Result) -> str:

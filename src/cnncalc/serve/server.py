@@ -1,10 +1,11 @@
 """The page's HTTP server: standard library ``ThreadingHTTPServer``, a fixed set of routes, security checks first.
 
 Routes: ``GET /`` (the page), ``GET /static/NAME`` (a fixed list of files shipped in the package),
-``GET /api/start`` (what the editor starts with), ``POST /api/analyze|check|solve`` (JSON in, JSON out, each
-answered by a worker process within the deadline). Every request's Host is checked, every POST's Origin and
+``GET /api/start`` (what the editor starts with), ``POST /api/analyze|formulas|check|solve`` (JSON in, JSON out,
+each answered by a worker process within the deadline). Every request's Host is checked, every POST's Origin and
 content type, and bodies over 1 MB are refused (413) before they are read. The server's only state is its
-``App``: settings fixed at start-up and the worker pool; nothing the page sends is kept, run or opened.
+``App``: settings fixed at start-up and the worker pool; nothing the page sends is run or opened, and only the
+workers keep their last two analyses (to answer a row's formulas without analysing again).
 """
 
 from __future__ import annotations
@@ -147,7 +148,8 @@ class Handler(BaseHTTPRequestHandler):
         if not self._host_ok():
             return
         path = self.path.split("?", 1)[0]
-        route = {"/api/analyze": _analyze_args, "/api/check": _check_args, "/api/solve": _solve_args}.get(path)
+        route = {"/api/analyze": _analyze_args, "/api/formulas": _formulas_args, "/api/check": _check_args,
+                 "/api/solve": _solve_args}.get(path)
         if route is None:
             self._refuse(HTTPStatus.NOT_FOUND, f"no such endpoint: {path[:200]}")
             return
@@ -156,7 +158,7 @@ class Handler(BaseHTTPRequestHandler):
             return
         try:
             task, args = route(body)
-            if task == "analyze" and self.app.start.readonly:
+            if task in ("analyze", "formulas") and self.app.start.readonly:
                 raise CnnCalcError("this page shows a model named on the command line: it is read-only")
             value = self.app.workers.call(task, *args)
         except CnnCalcError as err:
@@ -197,6 +199,14 @@ def _analyze_args(body: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
     if part not in PARTS:
         raise CnnCalcError(f"part must be one of {', '.join(PARTS)}")
     return "analyze", (_text(body, "text"), layout, _int(body, "batch"), dtype, part)
+
+
+def _formulas_args(body: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
+    _, (text, layout, batch, dtype, _part) = _analyze_args({**body, "part": "table"})
+    row = _int(body, "row")
+    if row is None:
+        raise CnnCalcError("row must be given: the index of a row of the table")
+    return "formulas", (text, layout, batch, dtype, row)
 
 
 def _check_args(body: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:

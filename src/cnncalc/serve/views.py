@@ -27,7 +27,7 @@ from ..errors import ArgumentError, CnnCalcError, ParseError, ShapeError
 from ..locate import located
 from ..network import Network
 from ..render.charts import render_charts
-from ..render.report import diagram_section, report_table
+from ..render.report import diagram_section, formulas, report_table, table_html
 from ..render.text import totals_lines
 from ..solve import Bounds, same_padding, search, undo
 from ..sources import Request, parse_network
@@ -81,18 +81,29 @@ def analyze_text(text: str, request: Request) -> tuple[Result | None, dict[str, 
         return None, error_view(err)
 
 
-#: the parts of the page a request may ask for: the table (with totals and formulas), or the pictures; the page
-#: asks for both at once, from two workers, so that the update takes the longer of the two, not their sum
+#: the parts of the page a request may ask for: everything (the formulas of every number included), the table, or
+#: the pictures. The page asks for the table and the pictures at once, from two workers, so that an update takes
+#: the longer of the two, not their sum; the table comes without formulas, which the page asks for (``formulas``)
+#: when a number is selected
 PARTS = ("all", "table", "pictures")
+#: the last analyses this worker made, by (text, layout, batch, dtype): a row's formulas are then answered
+#: without parsing and analysing again (the two latest, of networks up to KEPT_ROWS rows: the memory stays small)
+_RECENT: dict[tuple[str, str | None, int | None, str | None], Result] = {}
+RECENT_KEPT = 2
+KEPT_ROWS = 5_000
 
 
 def result_view(result: Result, part: str = "all") -> dict[str, Any]:
-    """A result as the page shows it: totals, table (with the formula of each number), diagram, charts."""
+    """A result as the page shows it: totals, table (part "all": with the formula of each number), diagram,
+    charts."""
     view: dict[str, Any] = {"ok": True, "name": result.name, "rows": len(result.rows), "errors": [], "part": part}
+    if part == "all":
+        table, every = report_table(result)
+        view |= {"table": table, "formulas": every}  # formulas: JSON text, one object per row, by column key
+    elif part == "table":
+        view |= {"table": table_html(result), "formulas": None}
     if part in ("all", "table"):
-        table, formulas = report_table(result)
-        view |= {"totals": totals_lines(result), "warnings": list(result.warnings), "table": table,
-                 "formulas": formulas}  # formulas: JSON text, one object per row, by column key
+        view |= {"totals": totals_lines(result), "warnings": list(result.warnings)}
     if part in ("all", "pictures"):
         view |= {"diagram": diagram_section(result), "charts": render_charts(result)}
     return view
@@ -104,14 +115,42 @@ def analysis_view(text: str, layout: str | None = None, batch: int | None = None
     cpu_ms: the worker's processor time, which a loaded machine does not inflate)."""
     start, cpu = time.perf_counter(), time.process_time()
     try:
-        request = Request(layout=layout, batch=batch, dtype=dtype)  # type: ignore[arg-type]
-        result, error = analyze_text(text, request)
+        result, error = _analysed(text, layout, batch, dtype)
         view = result_view(result, part) if result is not None else {"ok": False, "errors": [error], "part": part}
     except CnnCalcError as err:  # a convention the core refuses (a bad dtype, batch 0)
         view = {"ok": False, "errors": [error_view(err)], "part": part}
     view["ms"] = round((time.perf_counter() - start) * 1000, 1)
     view["cpu_ms"] = round((time.process_time() - cpu) * 1000, 1)  # the same on an idle core, load aside
     return view
+
+
+def _analysed(text: str, layout: str | None, batch: int | None,
+              dtype: str | None) -> tuple[Result | None, dict[str, Any] | None]:
+    """``analyze_text`` under these conventions, kept among this worker's recent analyses."""
+    key = (text, layout, batch, dtype)
+    if key in _RECENT:
+        return _RECENT[key], None
+    request = Request(layout=layout, batch=batch, dtype=dtype)  # type: ignore[arg-type]
+    result, error = analyze_text(text, request)
+    if result is not None and len(result.rows) <= KEPT_ROWS:
+        while len(_RECENT) >= RECENT_KEPT:
+            del _RECENT[next(iter(_RECENT))]
+        _RECENT[key] = result
+    return result, error
+
+
+def formulas_view(text: str, layout: str | None, batch: int | None, dtype: str | None, row: int) -> dict[str, Any]:
+    """The formulas of one row's numbers (by column key) for the table the page shows: the text and conventions
+    it was made from, analysed again only if this worker has not just done so."""
+    try:
+        result, error = _analysed(text, layout, batch, dtype)
+    except CnnCalcError as err:
+        return {"ok": False, "errors": [error_view(err)]}
+    if result is None:
+        return {"ok": False, "errors": [error]}
+    if not 0 <= row < len(result.rows):
+        return {"ok": False, "errors": [error_view(CnnCalcError(f"no row {row}: the table has {len(result.rows)}"))]}
+    return {"ok": True, "row": row, "name": result.rows[row].name, "formulas": formulas(result.rows[row])}
 
 
 def check_view(table: str, network_text: str | None = None) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from typing import Any
 from ..errors import CnnCalcError
 
 #: the calls a worker answers, by name → "module:function" (imported in the worker)
-TASKS = {"analyze": "analysis_view", "check": "check_view", "solve": "solve_view"}
+TASKS = {"analyze": "analysis_view", "formulas": "formulas_view", "check": "check_view", "solve": "solve_view"}
 #: seconds a new worker may take to start (import the core and the renderers) before it is given up
 STARTUP_TIMEOUT = 60.0
 #: bytes of address space a worker may use (a 16,000-layer network needs about 1 GB)

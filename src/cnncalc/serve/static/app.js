@@ -4,7 +4,7 @@
   var $ = function (id) { return document.getElementById(id); };
   var source = $('source'), result = $('result'), statusEl = $('status'), gutter = $('gutter');
   var band = $('band'), mark = $('mark'), errorsEl = $('errors'), panel = $('formula');
-  var formulas = [], names = [];
+  var formulas = [], names = [], shownAs = null;  // shownAs: the request whose table is shown
   var LH = 20, PAD = 6;
 
   var MAX_BODY = 1048576;  // the server refuses larger requests (413)
@@ -100,7 +100,7 @@
   }
 
   // ---- the results pane: the table part and the pictures part come from two workers at once ----
-  function showTable(view) {
+  function showTable(view, asked) {
     $('totals').innerHTML = '';
     view.totals.forEach(function (t) {
       var d = document.createElement('div');
@@ -111,7 +111,8 @@
     var w = $('warnings'); w.textContent = '';
     view.warnings.forEach(function (t) { var li = document.createElement('li'); li.textContent = 'warning: ' + t; w.appendChild(li); });
     $('table').innerHTML = view.table;
-    formulas = JSON.parse(view.formulas);
+    formulas = view.formulas ? JSON.parse(view.formulas) : [];  // the live table's come when a number is selected
+    shownAs = asked || null;
     names = Array.prototype.map.call($('table').querySelectorAll('tbody th'), function (th) { return th.firstChild ? th.firstChild.textContent : ''; });
     result.classList.remove('stale');
     hideFormula();
@@ -126,8 +127,9 @@
   var sent = {table: 0, pictures: 0}, typed = 0, typedAt = 0;
   function request(part) {
     var mine = ++sent[part], t0 = typedAt, keystroke = typed;
-    return post('/api/analyze', {text: source.value, layout: $('layout').value || null, part: part,
-                                 batch: $('batch').value || null, dtype: $('dtype').value})
+    var asked = {text: source.value, layout: $('layout').value || null, part: part,
+                 batch: $('batch').value || null, dtype: $('dtype').value};
+    return post('/api/analyze', asked)
       .then(function (view) {
         if (mine !== sent[part]) { return; }  // a newer text was sent meanwhile; wait for its answer
         if (part === 'pictures') {
@@ -135,7 +137,7 @@
           result.setAttribute('data-pictures', keystroke);
           return;
         }
-        if (view.ok) { showTable(view); } else { result.classList.add('stale'); }
+        if (view.ok) { showTable(view, asked); } else { result.classList.add('stale'); }
         showErrors(view.errors);
         var ms = Math.round(performance.now() - t0);
         result.setAttribute('data-latency', ms);
@@ -149,21 +151,42 @@
   source.addEventListener('input', function () { drawGutter(); analyze(); });
   ['layout', 'batch', 'dtype'].forEach(function (id) { $(id).addEventListener('change', analyze); });
   // ---- formulas: a number's on click or focus; a layer's when its name is selected ----
-  function hideFormula() { panel.hidden = true; }
-  function explainRow(i) {
+  var opening = 0;  // a formula asked of the server is shown only if nothing closed or replaced it meanwhile
+  function hideFormula() { opening++; panel.hidden = true; }
+  // a row's formulas: already here (a read-only page, or asked before), else asked of the server for the text
+  // and conventions the shown table was made from
+  function withFormulas(i, then) {
+    if (formulas[i]) { then(formulas[i]); return; }
+    if (!shownAs) { return; }
+    var asked = shownAs;
+    post('/api/formulas', {text: asked.text, layout: asked.layout, batch: asked.batch, dtype: asked.dtype, row: i})
+      .then(function (v) {
+        if (!v.ok || asked !== shownAs) { return; }  // a newer table is shown meanwhile
+        formulas[i] = v.formulas;
+        then(v.formulas);
+      }).catch(function (e) { statusEl.textContent = 'server unreachable: ' + e; });
+  }
+  function unpick() {
+    Array.prototype.forEach.call(document.querySelectorAll('tr.picked'), function (r) { r.classList.remove('picked'); });
+  }
+  function explainRow(i) { unpick(); withFormulas(i, function () { writeRow(i); }); }
+  function writeRow(i) {
     var row = formulas[i] || {}, out = [names[i] || ''];
     Object.keys(row).forEach(function (k) { out.push(k + ': ' + row[k].split('\n').join('\n    ')); });
     $('explain').textContent = out.join('\n');
-    Array.prototype.forEach.call(document.querySelectorAll('tr.picked'), function (r) { r.classList.remove('picked'); });
   }
   function showFormula(b) {
-    var i = +b.getAttribute('data-i'), text = (formulas[i] || {})[b.getAttribute('data-k')];
-    if (!text) { return; }
+    var i = +b.getAttribute('data-i'), mine = ++opening;
+    unpick();
+    withFormulas(i, function (row) { if (mine === opening) { placeFormula(b, i, row[b.getAttribute('data-k')]); } });
+  }
+  function placeFormula(b, i, text) {
+    if (!text || !document.body.contains(b)) { return; }
     panel.textContent = text; panel.hidden = false;
     var r = b.getBoundingClientRect();
     panel.style.left = Math.max(8, Math.min(r.left + window.scrollX, window.innerWidth - panel.offsetWidth - 8)) + 'px';
     panel.style.top = (r.bottom + window.scrollY + 4) + 'px';
-    explainRow(i);
+    writeRow(i);
   }
   result.addEventListener('click', function (e) {
     var b = e.target.closest('button.q');
