@@ -129,7 +129,8 @@ def test_result_explains_one_layout() -> None:
 NOT_ON_THE_TEXT_PATH = (
     "cnncalc.check", "cnncalc.solve", "cnncalc.adapters", "cnncalc.render.report", "cnncalc.render.diagram",
     "cnncalc.render.csv_out", "cnncalc.netjson", "cnncalc.analysis.training", "cnncalc.analysis.memory",
-    "cnncalc.kinds.norm", "cnncalc.kinds.merge", "cnncalc.kinds.attention", "cnncalc.kinds.recurrent", "torch",
+    "cnncalc.kinds.norm", "cnncalc.kinds.merge", "cnncalc.kinds.attention", "cnncalc.kinds.recurrent",
+    "cnncalc.kinds.transpose", "cnncalc.kinds.resize", "cnncalc.kinds.measured", "torch",
     "json", "traceback", "fractions", "zipfile", "shutil", "threading", "pathlib", "difflib", "html",
 )
 

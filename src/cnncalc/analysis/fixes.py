@@ -24,10 +24,11 @@ from collections import deque
 from ..conventions import Conventions
 from ..errors import CnnCalcError, MergeError, ShapeError
 from ..kinds import Layer
-from ..kinds.conv import Conv, ConvTranspose, DepthwiseConv, SeparableConv
+from ..kinds.conv import Conv, DepthwiseConv, SeparableConv
 from ..kinds.linear import Dense
 from ..kinds.merge import Add, Multiply
 from ..kinds.pool import AvgPool, MaxPool
+from ..kinds.transpose import ConvTranspose
 from ..network import Network, Node
 from ..shape import Shape
 from .network import analyze_network as _analyze

@@ -22,7 +22,6 @@ from collections.abc import Sequence
 from ..conventions import Conventions
 from ..expr import ZERO, Expr, Num, Quantity, Var, total
 from ..kinds.base import Computed
-from ..kinds.measured import Measured as MeasuredKind
 from ..receptive import ReceptiveField
 from ..shape import Shape
 from .calls import LayerCall, Measured, Params
@@ -80,6 +79,8 @@ def _modelled(call: LayerCall, c: Computed, conv: Conventions) -> Row:
 
 
 def _measured(call: LayerCall, m: Measured, conv: Conventions) -> Row:
+    from ..kinds.measured import Measured as MeasuredKind  # the kind of measured rows: never on a text network
+
     element = call.element_bytes or conv.dtype_bytes
     params = call.params or Params()
     flops = flops_of(m.macs, conv, elementwise=Quantity(Var("element-wise", m.elementwise)))
@@ -110,6 +111,8 @@ def container_row(name: str, kind: str, below: Sequence[Row], *, input_shapes: t
                   source: str | None = None, blocks: tuple[str, ...] = (), block_kinds: tuple[str, ...] = (),
                   layout: str = "hwc", inputs: tuple[str, ...] = ()) -> Row:
     """A container's row (a module, a block): its numbers roll up the rows below it; it is not in the totals."""
+    from ..kinds.measured import Measured as MeasuredKind  # a container's layer: its kind, not modelled
+
     leaves = [r for r in below if not r.is_container]
 
     def rolled(label: str, values: Sequence[int]) -> Quantity:

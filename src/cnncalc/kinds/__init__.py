@@ -14,27 +14,29 @@ from .base import KINDS, Computed, KindEntry, Layer, RFRule, RFStep, build, regi
 if TYPE_CHECKING:
     from .activation import Activation, Dropout, PReLU
     from .attention import MultiHeadAttention
-    from .conv import Conv, ConvTranspose, DepthwiseConv, SeparableConv
+    from .conv import Conv, DepthwiseConv, SeparableConv
     from .linear import Dense, Embedding
     from .merge import Add, Combine, Concat, MatMul, Multiply
     from .norm import BatchNorm, GroupNorm, InstanceNorm, LayerNorm, LocalResponseNorm, RMSNorm
     from .pool import AdaptivePool, AvgPool, GlobalPool, MaxPool
     from .recurrent import Recurrent
-    from .structural import Crop, Flatten, Input, Reshape, Select, Upsample, ZeroPad
+    from .resize import Crop, Select, Upsample, ZeroPad
+    from .structural import Flatten, Input, Reshape
+    from .transpose import ConvTranspose
 
 #: each public kind class → its family's module (a test checks this against the classes themselves)
 CLASS_MODULES: dict[str, str] = {
     "Activation": "activation", "Dropout": "activation", "PReLU": "activation",
     "MultiHeadAttention": "attention",
-    "Conv": "conv", "ConvTranspose": "conv", "DepthwiseConv": "conv", "SeparableConv": "conv",
+    "Conv": "conv", "ConvTranspose": "transpose", "DepthwiseConv": "conv", "SeparableConv": "conv",
     "Dense": "linear", "Embedding": "linear",
     "Add": "merge", "Combine": "merge", "Concat": "merge", "MatMul": "merge", "Multiply": "merge",
     "BatchNorm": "norm", "GroupNorm": "norm", "InstanceNorm": "norm", "LayerNorm": "norm",
     "LocalResponseNorm": "norm", "RMSNorm": "norm",
     "AdaptivePool": "pool", "AvgPool": "pool", "GlobalPool": "pool", "MaxPool": "pool",
     "Recurrent": "recurrent",
-    "Crop": "structural", "Flatten": "structural", "Input": "structural", "Reshape": "structural",
-    "Select": "structural", "Upsample": "structural", "ZeroPad": "structural",
+    "Flatten": "structural", "Input": "structural", "Reshape": "structural",
+    "Crop": "resize", "Select": "resize", "Upsample": "resize", "ZeroPad": "resize",
 }
 
 

@@ -16,7 +16,8 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "attention": ("attention", "mha", "multihead_attention"),
     "conv": (
         "conv3d", "conv2d", "conv1d", "conv", "depthwise", "depthwise_conv", "separable", "separable_conv",
-        "separable_conv2d", "conv_transpose3d", "conv_transpose2d", "conv_transpose1d", "conv_transpose", "deconv"),
+        "separable_conv2d"),
+    "transpose": ("conv_transpose3d", "conv_transpose2d", "conv_transpose1d", "conv_transpose", "deconv"),
     "linear": ("dense", "linear", "fc", "embedding"),
     "merge": (
         "add", "multiply", "mul", "subtract", "sub", "divide", "div", "maximum", "minimum", "average", "combine",
@@ -28,9 +29,10 @@ FAMILIES: dict[str, tuple[str, ...]] = {
         "maxpool3d", "maxpool2d", "maxpool1d", "maxpool", "max_pool", "avgpool3d", "avgpool2d", "avgpool1d", "avgpool",
         "avg_pool", "global_maxpool", "global_avgpool", "gap", "adaptive_maxpool", "adaptive_avgpool"),
     "recurrent": ("gru", "lstm", "rnn", "simple_rnn"),
-    "structural": (
-        "input", "flatten", "reshape", "zeropad", "zero_padding", "pad", "upsample", "upsampling", "crop",
-        "center_crop", "cropping", "select", "channel_select"),
+    "structural": ("input", "flatten", "reshape"),
+    "resize": (
+        "zeropad", "zero_padding", "pad", "upsample", "upsampling", "crop", "center_crop", "cropping", "select",
+        "channel_select"),
 }
 
 #: kind name → its family's module

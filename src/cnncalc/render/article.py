@@ -18,8 +18,9 @@ from typing import Any
 
 from ..analysis import Result, Row
 from ..kinds.base import Layer
-from ..kinds.conv import Conv, ConvTranspose, DepthwiseConv, SeparableConv
+from ..kinds.conv import Conv, DepthwiseConv, SeparableConv
 from ..kinds.structural import Input
+from ..kinds.transpose import ConvTranspose
 from .escape import printable
 
 HEADER = "SL.No\t\tActivation Shape\tActivation Size\t# Parameters"

@@ -22,7 +22,7 @@ from itertools import islice, repeat
 
 from ..errors import ArgumentError, ArgumentTypeError
 from ..expr import Quantity
-from ..kinds.conv import ConvTranspose
+from ..kinds.transpose import ConvTranspose
 from ..kinds.window import Window
 from ..kinds.window import same_padding as tf_same_padding
 from ..limits import check_size
