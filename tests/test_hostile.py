@@ -5,6 +5,7 @@ hang or silent wrong answer that an adversarial run found."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -178,6 +179,7 @@ def test_check_reads_a_claim_of_5000_digits_as_unreadable_not_a_crash(tmp_path: 
              "| POOL1 | (14, 14, 8) | 1568 | 0 |\n")
     code, out, _ = run(capsys, "check", net_file(tmp_path, table, "t.md"))
     assert code == 1 and "line 4, CONV1 (f=5, s=1), # Parameters: cannot read '999" in out
+    assert re.search(r"9…9+ \(5,000 characters\)", out) and huge not in out  # shown cut, with its length
     fuzz_found = f"Activation Shape  Layer  Layer  Layer  Layer  Layer\n0  0\n{'9' * 4401}  0  0  0  (1) 2\n"
     code, _, err = run(capsys, "check", net_file(tmp_path, fuzz_found, "t.txt"))
     assert code == 2 and "must be the input layer" in err and "internal error" not in err

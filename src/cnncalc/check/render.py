@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..render.escape import shorten
 from .tables import TITLES
 from .verdict import (
     CONVENTION,
@@ -16,6 +17,13 @@ from .verdict import (
     TableReport,
 )
 
+#: a claimed cell longer than this is shown cut in the middle, with its length (a pasted wall of digits)
+CELL_LIMIT = 60
+
+
+def _shown(text: str) -> str:
+    return text if len(text) <= CELL_LIMIT else f"{shorten(text, CELL_LIMIT)} ({len(text):,} characters)"
+
 
 def _grid(table: TableReport) -> list[str]:
     keys = list(table.columns)
@@ -26,10 +34,10 @@ def _grid(table: TableReport) -> list[str]:
         cells = []
         for k in keys:
             if k == "layer":
-                cells.append(row.layer)
+                cells.append(_shown(row.layer))
             elif k in by_key:
                 c = by_key[k]
-                cells.append(f"{c.claimed} {MARKS[c.status]}")
+                cells.append(f"{_shown(c.claimed)} {MARKS[c.status]}")
             else:
                 cells.append("")
         lines.append(cells)
@@ -40,20 +48,21 @@ def _grid(table: TableReport) -> list[str]:
 
 
 def _cell_lines(row: RowVerdict, cell: CellVerdict) -> list[str]:
-    where = f"line {row.line}, {row.layer or row.node}, {TITLES.get(cell.column, cell.column)}"
+    where = f"line {row.line}, {_shown(row.layer or row.node)}, {TITLES.get(cell.column, cell.column)}"
+    claimed = _shown(cell.claimed)
     if cell.status == CONVENTION:
         return [
-            f"≈ {where}: {cell.claimed} is a convention difference, not a mistake: {cell.note}",
+            f"≈ {where}: {claimed} is a convention difference, not a mistake: {cell.note}",
             f"    cnncalc: {cell.formula}",
         ]
     if cell.status == UNCHECKED:
-        return [f"– {where}: {cell.claimed!r} not checked ({cell.note})"]
+        return [f"– {where}: {claimed!r} not checked ({cell.note})"]
     if cell.status == UNREADABLE:
-        what = f"cannot read {cell.claimed!r} ({cell.note})" if cell.claimed else cell.note
+        what = f"cannot read {claimed!r} ({cell.note})" if cell.claimed else cell.note
         return [f"? {where}: {what}: not counted as correct"]
-    lines = [f"✗ {where}: claimed {cell.claimed}, correct {cell.correct}", f"    correct: {cell.formula}"]
+    lines = [f"✗ {where}: claimed {claimed}, correct {cell.correct}", f"    correct: {cell.formula}"]
     if not cell.mistakes:
-        lines.append(f"    mistake: no known mistake reproduces {cell.claimed} (not guessing)")
+        lines.append(f"    mistake: no known mistake reproduces {claimed} (not guessing)")
     for i, m in enumerate(cell.mistakes):
         if i and m.explanation == cell.mistakes[i - 1].explanation:
             lines.append(f"    i.e.:    {m.name} (the same arithmetic)")
