@@ -441,6 +441,33 @@ def test_sequence_first_rnn_uses_one_batch_axis_everywhere() -> None:
     assert first.totals.macs == r.totals.macs
 
 
+def test_layers_after_a_sequence_first_layer_keep_its_batch_axis() -> None:
+    """What a sequence-first layer makes is (L, N, F) too: the Linear, norms, activations and residual adds after
+    it (a default nn.TransformerEncoderLayer, an LSTM's head) show (L, F) per sample, as the input does; each
+    row's elements per sample times the batch are the tensor's."""
+    layer = nn.TransformerEncoderLayer(16, 2, 32, dropout=0.0)
+    model = nn.Sequential(nn.TransformerEncoder(layer, 2, enable_nested_tensor=False), nn.Linear(16, 4)).eval()
+    r = from_torch(model, input_size=(7, 3, 16))
+    assert r.conventions.batch == 3 and r["input"].output_shape.dims == (7, 16)
+    shapes = {row.name: row.output_shape.dims for row in r.rows}
+    assert shapes["0.layers.0.linear1"] == (7, 32) and shapes["0.layers.1.norm2"] == (7, 16)
+    assert shapes["0.layers.0.add#2"] == (7, 16) and shapes["1"] == (7, 4)
+    with torch.no_grad():
+        out = model(torch.zeros(7, 3, 16))
+    assert r["1"].activations.value == out.numel()
+
+    class Head(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.rnn, self.norm, self.fc = nn.GRU(8, 6), nn.LayerNorm(6), nn.Linear(6, 2)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.fc(torch.relu(self.norm(self.rnn(x)[0])))
+
+    head = from_torch(Head(), input_size=(5, 3, 8))
+    assert [row.output_shape.dims for row in head.rows] == [(5, 8), (5, 6), (5, 6), (5, 6), (5, 2)]
+
+
 def test_no_input_gives_a_parameters_only_table() -> None:
     holder = nn.Module()
     holder.layers = nn.ModuleList([nn.Linear(4, 4), nn.Conv2d(3, 8, 3)])

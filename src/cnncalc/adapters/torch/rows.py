@@ -154,6 +154,8 @@ class RowMaker:
         an unknown producer reads as (N, C, *spatial))."""
         if t is None:
             return Shape(())
+        if self.tracer.is_sequence_first(t):
+            return batch_second(t)[0]
         return image(t)[0] if t.is_floating_point() and self.tracer.is_image(t, unknown_from=3) else plain(t)[0]
 
     def add(self, call: LayerCall, outs: list[Tensor] | None = None) -> None:

@@ -142,6 +142,9 @@ class Tracer:
         self.fields: dict[int, tuple[Tensor, ReceptiveField]] = {}
         #: tensor id → (tensor, whether a spatial layer laid it out as (N, C, *spatial))
         self.images: dict[int, tuple[Tensor, bool]] = {}
+        #: tensor id → tensor laid out (L, N, F) by a sequence-first layer (an RNN or attention with
+        #: batch_first=False) or by a layer that read one so: its batch is axis 1, as its readers' is
+        self.sequence_first: dict[int, Tensor] = {}
         self.error: CnnCalcError | None = None
         #: tensor id → (tensor, the view its first mapped reader read it with): an input's layout and batch axis
         self.read_as: dict[int, tuple[Tensor, Any]] = {}
@@ -192,6 +195,10 @@ class Tracer:
         """The batch axis of a tensor: 1 where a sequence-first layer read it as (L, N, F), else 0."""
         return 1 if self.reader_view(t) is SEQUENCE_FIRST and t.dim() == 3 else 0
 
+    def is_sequence_first(self, t: Tensor) -> bool:
+        """Whether a 3-D tensor was laid out (L, N, F) by its producer (its batch is axis 1)."""
+        return self.sequence_first.get(id(t)) is t and t.dim() == 3
+
     def is_image(self, t: Tensor, unknown_from: int = 4) -> bool:
         """Whether a tensor is (N, C, *spatial): as its producer laid it out, else by its rank alone
         (at least ``unknown_from`` axes)."""
@@ -226,6 +233,8 @@ class Tracer:
             for t in call.outputs:
                 self.set_field(t, call.rf_out)
                 self.images[id(t)] = (t, call.view is image)
+            if call.view is SEQUENCE_FIRST and call.outputs and call.outputs[0].dim() == 3:
+                self.sequence_first[id(call.outputs[0])] = call.outputs[0]  # (attention weights are not)
         elif call.outputs:
             call.rf_out = self.field_of(call.outputs[0])
 
@@ -249,9 +258,7 @@ class Tracer:
         if not tensors:
             call.unmodelled = "called without a tensor input"
             return
-        view = mapped.view
-        if view is follow:
-            view = image if self.is_image(tensors[0]) else plain
+        view = self._view(mapped.view, tensors[0])
         call.unbatched = mapped.unbatched is not None and tensors[0].dim() == mapped.unbatched
         views = [view(Unsqueezed(t) if call.unbatched else t) for t in tensors]
         if not call.unbatched:
@@ -274,6 +281,13 @@ class Tracer:
         except ArgumentError as err:
             raise err.at_layer(call.name) from None
         call.view = view
+
+    def _view(self, view: Any, first: Tensor) -> Any:
+        """The view a mapped module reads its first tensor with: ``follow`` takes the producer's layout, and a
+        Linear or a norm over the features of an (L, N, F) tensor reads its batch at axis 1."""
+        if view is follow:
+            view = image if self.is_image(first) else plain
+        return SEQUENCE_FIRST if view is plain and self.is_sequence_first(first) else view
 
     def _check(self, call: Call) -> None:
         """The core's output shape must equal the measured one (parameters are checked in rows.py)."""
@@ -336,6 +350,8 @@ class Tracer:
             return
         for a in args:
             if isinstance(a, Tensor) and a.shape == out.shape:
+                if self.is_sequence_first(a):
+                    self.sequence_first[id(out)] = out
                 entry = self.images.get(id(a))
                 if entry is not None and entry[0] is a:
                     self.images[id(out)] = (out, entry[1])
