@@ -194,7 +194,20 @@ def parse(data: bytes, path: str) -> onnx.ModelProto:
     if not model.HasField("graph") or not model.graph.node:
         what = "no graph" if not model.HasField("graph") else "a graph with no nodes"
         raise unreadable(path, f"not an ONNX model: {what} in it", _hint(path))
+    if not _names_are_text(model.graph):
+        raise unreadable(path, "not a valid ONNX model: a name in its graph is not UTF-8 text (the file is damaged)",
+                         _hint(path))
     return model
+
+
+def _names_are_text(graph: onnx.GraphProto) -> bool:
+    """Whether every name the analysis reads is text: the protobuf parser hands a string field holding invalid
+    UTF-8 back as bytes."""
+    names: list[object] = [v.name for v in (*graph.input, *graph.output, *graph.value_info, *graph.initializer)]
+    for node in graph.node:
+        names += [node.name, node.op_type, node.domain, *node.input, *node.output]
+        names += [a.name for a in node.attribute]
+    return all(isinstance(n, str) for n in names)
 
 
 def load(path: str) -> onnx.ModelProto:

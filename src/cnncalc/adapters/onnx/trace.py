@@ -244,6 +244,9 @@ class Tracer:
         except NotMapped as why:
             nv.attrs["__why__"] = str(why)
             return None
+        except KeyError as missing:  # NodeView.value: an input the op reads is absent (an empty name)
+            nv.attrs["__why__"] = f"its input {missing.args[0] if missing.args else ''} is missing"
+            return None
         except CnnCalcError as err:
             nv.attrs["__why__"] = f"the core's {mapped.layer.kind} refuses these inputs ({err.message})"
             return None
